@@ -1,0 +1,170 @@
+"""The ``borderflow`` command line: the only place that parses arguments, prints and exits.
+
+Exit status: 0 on success, 2 on bad input (a clear message naming file, line and column, never
+a traceback), 1 on an internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Simulate and forecast how displaced people move along routes and across borders.",
+)
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+HELP_DAYS = "Days to simulate (default: the period file's Length)."
+HELP_SEED = "Random seed; the same seed gives the same output."
+HELP_SET = "Override a setting, e.g. --set move.awareness_level=2 (repeatable)."
+
+
+def _err(message: str) -> None:
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(message, markup=False)
+
+
+def _parse_sets(values: list[str] | None) -> dict[str, object]:
+    """``--set move.awareness_level=2`` → ``{"move.awareness_level": 2}`` (YAML scalars)."""
+    import yaml
+
+    out: dict[str, object] = {}
+    for item in values or []:
+        if "=" not in item:
+            raise typer.BadParameter(f"--set {item!r}: expected KEY=VALUE")
+        key, raw = item.split("=", 1)
+        out[key.strip()] = yaml.safe_load(raw)
+    return out
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario folder (Flee layout).")],
+    days: Annotated[int | None, typer.Option(help=HELP_DAYS, min=0)] = None,
+    seed: Annotated[int, typer.Option(help=HELP_SEED, min=0)] = 0,
+    out: Annotated[Path, typer.Option(help="Results folder to write.")] = Path("results"),
+    set_: Annotated[list[str] | None, typer.Option("--set", help=HELP_SET)] = None,
+    quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
+) -> None:
+    """Run one simulation and write out.csv, populations.parquet, flows.parquet and run.json."""
+    from borderflow.engine import Simulation, SimulationError
+    from borderflow.scenario.errors import ScenarioError
+    from borderflow.scenario.flee_format import load_scenario
+
+    try:
+        overrides = _parse_sets(set_)
+        sc = load_scenario(scenario, settings_overrides=overrides or None)
+    except ScenarioError as exc:
+        _err(f"error: invalid scenario {scenario}:\n{exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if not quiet:
+        for w in sc.warnings:
+            _err(f"warning: {w}")
+    sim = Simulation(sc, seed=seed, days=days)
+    try:
+        if sys.stderr.isatty() and not quiet:
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task(f"{sc.name}", total=sim.days)
+                results = sim.run(progress=lambda d, n: bar.update(task, completed=d))
+        else:
+            results = sim.run()
+    except SimulationError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    written = results.save(out)
+    if not quiet:
+        _print_run_summary(results, written)
+
+
+def _print_run_summary(results, written: list[Path]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    last = results.days - 1
+    table = Table(title=f"{results.scenario_name}: {results.days} days, seed {results.seed}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    if results.days:
+        present = int(results.total_present[last])
+        table.add_row("people in the simulation (last day)", f"{present:,}")
+        camps = results.camps
+        table.add_row("people in camps (last day)", f"{int(camps.iloc[last].sum()):,}")
+        table.add_row("people removed", f"{int(results.removed.sum()):,}")
+    if results.observed is not None and results.days:
+        from borderflow.metrics import score_out_csv_text
+
+        score = score_out_csv_text(results.out_csv_text())
+        table.add_row("averaged relative difference (Flee's Error rescaled)", f"{score.ard:.4f}")
+    con.print(table)
+    con.print("written: " + ", ".join(str(p) for p in written), markup=False, highlight=False)
+
+
+@app.command()
+def validate(
+    results_dir: Annotated[Path, typer.Argument(help="A results folder, or an out.csv file.")],
+) -> None:
+    """Score a run against observed data: averaged relative difference and per-camp errors."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from borderflow.metrics import score_out_csv
+    from borderflow.scenario.errors import ScenarioError
+
+    path = results_dir / "out.csv" if results_dir.is_dir() else results_dir
+    if not path.is_file():
+        _err(f"error: {path}: no such file (expected a results folder holding out.csv)")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        score = score_out_csv(path)
+    except (ScenarioError, ValueError, KeyError) as exc:
+        _err(f"error: {path}: cannot read it as Flee's out.csv: {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    con = Console()
+    con.print(f"averaged relative difference (Error rescaled): {score.ard:.4f}")
+    con.print(f"averaged relative difference (not rescaled):   {score.ard_unscaled:.4f}")
+    table = Table(title="per-camp error (mean over days)")
+    for col in ["camp", *[str(c) for c in score.per_camp.columns]]:
+        table.add_column(col, justify="left" if col == "camp" else "right")
+    for camp, row in score.per_camp.iterrows():
+        table.add_row(str(camp), *[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
+    con.print(table)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        from borderflow import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
+def main() -> None:
+    """Console entry point: run the app, turn unexpected errors into exit status 1."""
+    try:
+        app(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # an internal error: say so plainly, keep the traceback short
+        _err(f"internal error: {type(exc).__name__}: {exc}")
+        _err("please report this with the command you ran")
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

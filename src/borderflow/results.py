@@ -1,0 +1,199 @@
+"""`Results` of a run: populations per day and place, and how to save and load them.
+
+A results folder holds:
+
+- ``out.csv``: Flee's columns, so Flee's plotting and validation scripts work unchanged;
+- ``populations.parquet``: tidy table ``day, date, kind, name, population`` with every location
+  and every directed link on every day (``kind`` is ``location`` or ``link``);
+- ``flows.parquet``: per day and directed link, the people who reached its end;
+- ``run.json``: scenario, seed, days, version and daily totals (spawned, removed).
+
+Every file is written to a temporary name and renamed, so an interrupted write never leaves a file
+that looks complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from borderflow.scenario.model import ObservedData
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` for a temporary file beside ``path``, then rename it to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class Results:
+    """Day-by-day output of one run (day t = state after day t's moves)."""
+
+    scenario_name: str
+    start_date: date
+    seed: int
+    location_names: tuple[str, ...]
+    link_names: tuple[str, ...]
+    camp_names: tuple[str, ...]
+    location_population: np.ndarray  # int64[days, locations]
+    link_population: np.ndarray  # int64[days, links]
+    link_arrivals: np.ndarray  # int64[days, links]
+    spawned: np.ndarray  # int64[days]: new people per day (excluding day-0 camp insertion)
+    removed: np.ndarray  # int64[days]
+    initial: int = 0  # people inserted into camps before day 0
+    refugee_debt: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    observed: ObservedData | None = None
+    raw_total: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @property
+    def days(self) -> int:
+        """Number of simulated days."""
+        return int(self.location_population.shape[0])
+
+    @property
+    def dates(self) -> pd.DatetimeIndex:
+        """Calendar date of every simulated day."""
+        return pd.date_range(self.start_date, periods=self.days, freq="D", name="date")
+
+    @property
+    def locations(self) -> pd.DataFrame:
+        """People at each location (columns) after each day (rows, indexed by date)."""
+        return pd.DataFrame(self.location_population, index=self.dates,
+                            columns=pd.Index(self.location_names, name="location"))
+
+    @property
+    def links(self) -> pd.DataFrame:
+        """People travelling on each directed link (``"A->B"``) after each day."""
+        return pd.DataFrame(self.link_population, index=self.dates,
+                            columns=pd.Index(self.link_names, name="link"))
+
+    @property
+    def camps(self) -> pd.DataFrame:
+        """People in each camp after each day."""
+        return self.locations[list(self.camp_names)]
+
+    @property
+    def total_present(self) -> np.ndarray:
+        """People in the simulation (at places or on links) after each day."""
+        return self.location_population.sum(axis=1) + self.link_population.sum(axis=1)
+
+    @property
+    def total_spawned(self) -> np.ndarray:
+        """Cumulative people who entered the simulation, day-0 camp insertion included."""
+        return self.initial + np.cumsum(self.spawned)
+
+    def out_csv_text(self) -> str:
+        """Flee-compatible ``out.csv`` text."""
+        from borderflow.outcsv import format_out_csv
+
+        if self.observed is None:
+            raise ValueError("out.csv needs observed data (source_data/) for its data columns")
+        camp_sim = self.camps.to_numpy()
+        return format_out_csv(self.start_date, self.camp_names, camp_sim, self.observed,
+                              self.total_spawned, self.refugee_debt)
+
+    def tidy_populations(self) -> pd.DataFrame:
+        """Long table: day, date, kind, name, population."""
+        days = np.arange(self.days, dtype=np.int32)
+        frames = []
+        for kind, names, values in (("location", self.location_names, self.location_population),
+                                    ("link", self.link_names, self.link_population)):
+            n = len(names)
+            frames.append(pd.DataFrame({
+                "day": np.repeat(days, n),
+                "kind": kind,
+                "name": np.tile(np.array(names, dtype=object), self.days),
+                "population": values.reshape(-1).astype(np.int64),
+            }))
+        df = pd.concat(frames, ignore_index=True)
+        df.insert(1, "date", pd.to_datetime(self.start_date) + pd.to_timedelta(df["day"], "D"))
+        df["kind"] = df["kind"].astype("category")
+        return df
+
+    def save(self, out_dir: str | Path) -> list[Path]:
+        """Write the results folder (see module docstring); returns the files written."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+        if self.observed is not None:
+            text = self.out_csv_text()
+            atomic_write(out / "out.csv", lambda p: p.write_text(text, encoding="utf-8"))
+            written.append(out / "out.csv")
+        tidy = self.tidy_populations()
+        atomic_write(out / "populations.parquet", lambda p: tidy.to_parquet(p, index=False))
+        written.append(out / "populations.parquet")
+        flows = pd.DataFrame({
+            "day": np.repeat(np.arange(self.days, dtype=np.int32), len(self.link_names)),
+            "link": np.tile(np.array(self.link_names, dtype=object), self.days),
+            "arrivals": self.link_arrivals.reshape(-1),
+        })
+        atomic_write(out / "flows.parquet", lambda p: flows.to_parquet(p, index=False))
+        written.append(out / "flows.parquet")
+        meta = {
+            "scenario": self.scenario_name,
+            "start_date": self.start_date.isoformat(),
+            "days": self.days,
+            "seed": self.seed,
+            "initial": self.initial,
+            "camps": list(self.camp_names),
+            "spawned": self.spawned.tolist(),
+            "removed": self.removed.tolist(),
+            "borderflow_version": _version(),
+        }
+        text = json.dumps(meta, indent=1)
+        atomic_write(out / "run.json", lambda p: p.write_text(text + "\n", encoding="utf-8"))
+        written.append(out / "run.json")
+        return written
+
+    @classmethod
+    def load(cls, out_dir: str | Path) -> Results:
+        """Read a results folder written by `save` (populations, flows and run.json)."""
+        out = Path(out_dir)
+        meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        tidy = pd.read_parquet(out / "populations.parquet")
+        days = int(meta["days"])
+        locs = tidy[tidy["kind"] == "location"]
+        links = tidy[tidy["kind"] == "link"]
+        loc_names = tuple(locs["name"].iloc[: len(locs) // max(days, 1)])
+        link_names = tuple(links["name"].iloc[: len(links) // max(days, 1)])
+        flows = pd.read_parquet(out / "flows.parquet")
+        return cls(
+            scenario_name=meta["scenario"],
+            start_date=date.fromisoformat(meta["start_date"]),
+            seed=int(meta["seed"]),
+            location_names=loc_names,
+            link_names=link_names,
+            camp_names=tuple(meta["camps"]),
+            location_population=locs["population"].to_numpy().reshape(days, len(loc_names)),
+            link_population=links["population"].to_numpy().reshape(days, len(link_names)),
+            link_arrivals=flows["arrivals"].to_numpy().reshape(days, len(link_names)),
+            spawned=np.array(meta["spawned"], dtype=np.int64),
+            removed=np.array(meta["removed"], dtype=np.int64),
+            initial=int(meta["initial"]),
+        )
+
+    def date_of(self, day: int) -> date:
+        """Calendar date of a simulated day."""
+        return self.start_date + timedelta(days=day)
+
+
+def _version() -> str:
+    from borderflow import __version__
+
+    return __version__
