@@ -93,6 +93,7 @@ class Simulation:
         self.seed = seed if seed is not None else int(seq.entropy)  # type: ignore[arg-type]
         self.rng = np.random.Generator(np.random.PCG64(seq))
         self.network = compile_network(scenario, self.settings)
+        self.stats = np.zeros(4, dtype=np.int64)  # chain rounds, chained groups (diagnostics)
 
     # -- helpers -------------------------------------------------------------------------------
     def _decay(self, t: int, toc: float) -> float:
@@ -290,7 +291,7 @@ class Simulation:
                 net.link_length, net.link_speed, net.link_walk_probability, net.link_src,
                 net.link_dst, table.ptr, table.cand_link, table.cand_next, table.cand_final,
                 table.cand_dist, table.cand_home, table.plan_link, table.plan_next,
-                table.plan_final, table.state_loc, fp, ip, day_arrivals)
+                table.plan_final, table.state_loc, fp, ip, day_arrivals, self.stats)
             ck = list(res[:5])
             n_ck = kernel.compact_cohorts(ck[0], ck[1], ck[2], ck[3], ck[4], res[5])
 

@@ -109,8 +109,8 @@ def _grow(arr, size):
 
 
 @nb.njit(cache=_CACHE)
-def _choose(s, movers, occ, score, is_camp, capacity, fp, ptr, cand_link, cand_next,
-            cand_final, cand_dist, cand_home, plan_link, plan_next, plan_final, state_loc,
+def _choose(s, movers, occ, is_camp, capacity, fp, ptr, cand_link, cand_next,
+            cand_final, cand_w0, plan_link, plan_next, plan_final, state_loc,
             n_loc, w, x, out_link, out_next):
     """Route choice for ``movers`` people leaving stay state ``s``.
 
@@ -136,15 +136,11 @@ def _choose(s, movers, occ, score, is_camp, capacity, fp, ptr, cand_link, cand_n
     m = b - a
     if m == 0:
         return 0, movers, 0
-    ws = fp[P_WEIGHT_SOFTENING]
-    soft = fp[P_SOFTENING]
-    dp = fp[P_DISTANCE_POWER]
     wp = fp[P_WEIGHT_POWER]
     for i in range(m):
         c = a + i
         f = cand_final[c]
-        e = score[f] * cand_home[c]
-        wt = (ws + e) / (soft + cand_dist[c]) ** dp * cap_multiplier(occ[f], capacity[f], buffer)
+        wt = cand_w0[c] * cap_multiplier(occ[f], capacity[f], buffer)
         if wp != 1.0:
             wt = wt**wp
         w[i] = wt
@@ -170,7 +166,7 @@ def _choose(s, movers, occ, score, is_camp, capacity, fp, ptr, cand_link, cand_n
 def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, score, is_camp,
              capacity, link_len, link_speed, link_walkp, link_src, link_dst, ptr, cand_link,
              cand_next, cand_final, cand_dist, cand_home, plan_link, plan_next, plan_final,
-             state_loc, fp, ip, link_arrivals):
+             state_loc, fp, ip, link_arrivals, stats):
     """Advance one day: departures (pass 1), then travel with chained hops (pass 2).
 
     ``loc_n``, ``occ`` and ``link_arrivals`` are updated in place. Returns the (possibly
@@ -186,6 +182,14 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
     x = np.zeros(max_m, dtype=np.int64)
     out_link = np.zeros(max_m, dtype=np.int64)
     out_next = np.zeros(max_m, dtype=np.int64)
+    # Route weights without the capacity factor change only daily: compute them once.
+    n_cand = cand_link.shape[0]
+    cand_w0 = np.empty(n_cand)
+    ws = fp[P_WEIGHT_SOFTENING]
+    soft = fp[P_SOFTENING]
+    dp = fp[P_DISTANCE_POWER]
+    for c in range(n_cand):
+        cand_w0[c] = (ws + score[cand_final[c]] * cand_home[c]) / (soft + cand_dist[c]) ** dp
     start_on_foot = ip[I_START_ON_FOOT] != 0
     budget_mode = ip[I_BUDGET_MODE] != 0
     groups = ip[I_GROUPS]
@@ -213,10 +217,9 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             movers = leaving[s, f]
             if movers == 0:
                 continue
-            m, stay, drop = _choose(s, movers, occ, score, is_camp, capacity, fp, ptr,
-                                    cand_link, cand_next, cand_final, cand_dist, cand_home,
-                                    plan_link, plan_next, plan_final, state_loc, n_loc, w, x,
-                                    out_link, out_next)
+            m, stay, drop = _choose(s, movers, occ, is_camp, capacity, fp, ptr, cand_link,
+                                    cand_next, cand_final, cand_w0, plan_link, plan_next,
+                                    plan_final, state_loc, n_loc, w, x, out_link, out_next)
             # people who do not leave after all stand where they were (or lose their plan)
             loc_n[s, f] += stay
             loc_n[loc, f] += drop
@@ -351,6 +354,8 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                     n_wl += 1
         # chain rounds
         while n_wl > 0:
+            stats[0] += 1
+            stats[1] += n_wl
             n_nx = 0
             for j in range(n_wl):
                 s = wl_state[j]
@@ -359,10 +364,9 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                 if movers == 0:
                     continue
                 u = wl_used[j]
-                m, stay, drop = _choose(s, movers, occ, score, is_camp, capacity, fp, ptr,
-                                        cand_link, cand_next, cand_final, cand_dist, cand_home,
-                                        plan_link, plan_next, plan_final, state_loc, n_loc, w,
-                                        x, out_link, out_next)
+                m, stay, drop = _choose(s, movers, occ, is_camp, capacity, fp, ptr, cand_link,
+                                        cand_next, cand_final, cand_w0, plan_link, plan_next,
+                                        plan_final, state_loc, n_loc, w, x, out_link, out_next)
                 if drop > 0:
                     loc_n[s, 0] -= drop
                     loc_n[loc, 0] += drop

@@ -91,7 +91,7 @@ class Settings:
     hasten: int = 1
 
     def with_values(self, **changes: Any) -> Settings:
-        """Return a copy with ``section.field=value`` style changes, e.g. ``move__awareness_level=2``."""
+        """Return a copy with changes given as ``section__field=value`` (or ``hasten=...``)."""
         sections: dict[str, dict[str, Any]] = {}
         top: dict[str, Any] = {}
         for key, value in changes.items():
