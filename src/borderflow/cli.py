@@ -100,13 +100,17 @@ def _print_run_summary(results, written: list[Path]) -> None:
         camps = results.camps
         table.add_row("people in camps (last day)", f"{int(camps.iloc[last].sum()):,}")
         table.add_row("people removed", f"{int(results.removed.sum()):,}")
-    if results.observed is not None and results.days:
-        from borderflow.metrics import score_out_csv_text
+    out_csv = next((p for p in written if p.name == "out.csv"), None)
+    if out_csv is not None and results.days:
+        from borderflow.metrics import validation_score
+        from borderflow.outcsv import read_out_csv
 
-        score = score_out_csv_text(results.out_csv_text())
+        score = validation_score(read_out_csv(out_csv))
         table.add_row("averaged relative difference (Flee's Error rescaled)", f"{score.ard:.4f}")
     con.print(table)
-    con.print("written: " + ", ".join(str(p) for p in written), markup=False, highlight=False)
+    con.print(f"results written to {written[0].parent.resolve()}:", markup=False, highlight=False)
+    for path in written:
+        con.print(f"  {path.name}", markup=False, highlight=False)
 
 
 @app.command()
@@ -117,7 +121,8 @@ def validate(
     from rich.console import Console
     from rich.table import Table
 
-    from borderflow.metrics import score_out_csv
+    from borderflow.metrics import validation_score
+    from borderflow.outcsv import read_out_csv
     from borderflow.scenario.errors import ScenarioError
 
     path = results_dir / "out.csv" if results_dir.is_dir() else results_dir
@@ -125,7 +130,7 @@ def validate(
         _err(f"error: {path}: no such file (expected a results folder holding out.csv)")
         raise typer.Exit(EXIT_BAD_INPUT)
     try:
-        score = score_out_csv(path)
+        score = validation_score(read_out_csv(path))
     except (ScenarioError, ValueError, KeyError) as exc:
         _err(f"error: {path}: cannot read it as Flee's out.csv: {exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
