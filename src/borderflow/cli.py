@@ -67,8 +67,8 @@ def run(
     if not quiet:
         for w in sc.warnings:
             _err(f"warning: {w}")
-    sim = Simulation(sc, seed=seed, days=days)
     try:
+        sim = Simulation(sc, seed=seed, days=days)
         if sys.stderr.isatty() and not quiet:
             from rich.progress import Progress
 

@@ -31,6 +31,7 @@ from borderflow.network import Network, StateRegistry, build_route_table, compil
 from borderflow.params import Settings
 from borderflow.results import Results
 from borderflow.scenario.model import Scenario
+from borderflow.scenario.series import spawn_schedule
 
 
 class SimulationError(RuntimeError):
@@ -89,6 +90,10 @@ class Simulation:
         self.days = scenario.length if days is None else int(days)
         if self.days < 0:
             raise ValueError("days must be >= 0")
+        if scenario.observed is not None and self.days > len(scenario.observed.total):
+            raise SimulationError(
+                f"{self.days} days requested but the scenario's period covers "
+                f"{len(scenario.observed.total)} (raise Length in its period file)")
         seq = np.random.SeedSequence(seed)
         self.seed = seed if seed is not None else int(seq.entropy)  # type: ignore[arg-type]
         self.rng = np.random.Generator(np.random.PCG64(seq))
@@ -165,7 +170,6 @@ class Simulation:
         spawned = np.zeros(T, dtype=np.int64)
         removed = np.zeros(T, dtype=np.int64)
         debt_out = np.zeros(T, dtype=np.int64)
-        raw_out = np.zeros(T, dtype=np.int64)
         camp_idx = np.flatnonzero(camp)
 
         # 0. day-0 insertion into camps
@@ -182,7 +186,10 @@ class Simulation:
         total_spawned = day0
         total_removed = 0
         debt = 0
-        raw = 0
+        if obs is not None and not sp.conflict_driven_spawning:
+            schedule, debts = spawn_schedule(obs.new_displaced[:T])
+        else:
+            schedule = debts = np.zeros(T, dtype=np.int64)
         sinks = net.deactivation_probability if sp.camps_are_sinks else None
 
         for t in range(T):
@@ -220,17 +227,8 @@ class Simulation:
                 occ += per_loc
                 spawned_here = per_loc
             else:
-                new = 0
-                if obs is not None:
-                    diff = int(obs.new_displaced[t])
-                    raw += diff
-                    new = diff - debt
-                    if sp.insert_day0 and t == 0:
-                        new = 0
-                    if new < 0:
-                        debt, new = -new, 0
-                    elif debt > 0:
-                        debt = 0
+                new = int(schedule[t])
+                debt = int(debts[t])
                 weights = np.where(is_conf, pop * conflict * decay, 0.0)
                 if new > 0:
                     if weights.sum() <= 0:
@@ -250,7 +248,6 @@ class Simulation:
             spawned[t] = new
             total_spawned += new
             debt_out[t] = debt
-            raw_out[t] = raw
 
             # 3. closures
             changed = False
@@ -317,7 +314,7 @@ class Simulation:
             camp_names=tuple(net.names[i] for i in camp_idx),
             location_population=loc_pop, link_population=link_pop, link_arrivals=arrivals,
             spawned=spawned, removed=removed, initial=day0, refugee_debt=debt_out,
-            observed=obs, raw_total=raw_out,
+            observed=obs,
         )
 
     def _scores(self, camp: np.ndarray, conflict: np.ndarray, pop: np.ndarray, t: int,

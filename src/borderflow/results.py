@@ -59,7 +59,6 @@ class Results:
     initial: int = 0  # people inserted into camps before day 0
     refugee_debt: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     observed: ObservedData | None = None
-    raw_total: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def days(self) -> int:
