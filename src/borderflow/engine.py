@@ -113,7 +113,6 @@ class Simulation:
         sc, st, net = self.scenario, self.settings, self.network
         mv, sp = st.move, st.spawn
         L, K, T = net.n_locations, net.n_links, self.days
-        kernel.seed(int(self.rng.integers(0, 2**32 - 1)))
 
         # Current location flags and move chances, changed by conflicts and camp closures.
         camp = net.type_camp.copy()
@@ -192,7 +191,11 @@ class Simulation:
             schedule = debts = np.zeros(T, dtype=np.int64)
         sinks = net.deactivation_probability if sp.camps_are_sinks else None
 
+        # Numba's generator is reseeded every day from the run's own generator, so a run's state
+        # at the end of any day (arrays + this generator's state) is enough to resume it.
+        day_seeds = self.rng.integers(0, 2**32 - 1, size=T, dtype=np.uint64)
         for t in range(T):
+            kernel.seed(int(day_seeds[t]))
             # 1. conflicts
             if t < conflict_vals.shape[0]:
                 for c, i in enumerate(conflict_cols):
