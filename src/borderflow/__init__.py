@@ -9,7 +9,7 @@ __all__ = ["Results", "Scenario", "ScenarioError", "Simulation", "__version__", 
 
 def __getattr__(name: str):  # lazy imports keep `borderflow --help` fast
     if name == "load_scenario":
-        from borderflow.scenario.flee_format import load_scenario
+        from borderflow.scenario import load_scenario
 
         return load_scenario
     if name == "Scenario":

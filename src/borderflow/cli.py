@@ -55,8 +55,8 @@ def run(
 ) -> None:
     """Run one simulation and write out.csv, populations.parquet, flows.parquet and run.json."""
     from borderflow.engine import Simulation, SimulationError
+    from borderflow.scenario import load_scenario
     from borderflow.scenario.errors import ScenarioError
-    from borderflow.scenario.flee_format import load_scenario
 
     try:
         overrides = _parse_sets(set_)

@@ -1,37 +1,46 @@
 """`Simulation`: owns the state and the random generator of one run and follows the daily order.
 
-Daily order (Flee 3.1's, see docs/model.md), for day t = 0, 1, …:
+Daily order (Flee 3.1's, extended by our policies; see docs/model.md), for day t = 0, 1, …:
 
 0. Before day 0: camps are filled with the day-0 observed counts (``insert_day0``).
 1. Conflicts: zones start (or end) as ``conflicts.csv`` says for day t.
 2. Spawning: today's new people (observed daily difference minus refugee debt, or the
    conflict-driven rule) appear in conflict zones, in proportion to population × intensity ×
-   spawn decay.
-3. Closures: links, locations, borders and camps close or reopen if day t is their start or end.
+   spawn decay; scheduled arrivals (policies) enter at their places.
+3. Closures and blocks: links, locations, borders and camps close or reopen if day t is their
+   start or end; people whose detention ends today are released (or removed).
 4. Attractiveness of every place and move chances for day t.
 5. Departures: people standing at a place leave with its move chance and pick a route (one
-   binomial and one multinomial per group of interchangeable people); a route whose destination
-   is a camp at ≥ 95 % of capacity (CapMult < 0.5) is abandoned for the day.
+   binomial and one multinomial per group of interchangeable people). A route to a camp at ≥ 95 %
+   of capacity is abandoned for the day. On a border crossing each traversal is an attempt, turned
+   back with the day's probability.
 6. Travel: everyone on a link moves a day's distance; arrivals that used less than a day's
    distance may leave again at once (chained hops), in random groups between which camp fill is
-   refreshed.
-7. Removals (camps as sinks), then the day's populations are recorded.
+   refreshed. Arrivals at a detention place are held.
+7. Removals (camps as sinks, return flights, voluntary returns), giving up after days, then the
+   day's populations and events are recorded.
 
 People are conserved: spawned − removed = present, checked every day.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from borderflow import kernel
 from borderflow.network import Network, StateRegistry, build_route_table, compile_network
 from borderflow.params import Settings
-from borderflow.results import Results
+from borderflow.policy import PersonClasses, PolicySchedule, compile_policies
+from borderflow.results import Events, Results, atomic_write
 from borderflow.scenario.model import Scenario
 from borderflow.scenario.series import spawn_schedule
+
+CHECKPOINT_VERSION = 1
 
 
 class SimulationError(RuntimeError):
@@ -42,6 +51,8 @@ def _closure_actions(scenario: Scenario, net: Network, settings: Settings):
     """Per day: (link actions, camp actions) derived from closures.csv, in file order."""
     link_actions: dict[int, list[tuple[int, bool]]] = {}
     camp_actions: dict[int, list[tuple[int, bool, bool]]] = {}  # (loc, make_camp, idp)
+    src_c = [net.countries[i] for i in net.country_id[net.link_src]]
+    dst_c = [net.countries[i] for i in net.country_id[net.link_dst]]
     for c in scenario.closures:
         kind = c.closure_type
         days = [(c.start, False)]
@@ -49,10 +60,7 @@ def _closure_actions(scenario: Scenario, net: Network, settings: Settings):
             days.append((c.end, True))
         if kind == "country":
             a, b = c.name1, c.name2
-            src_c = [net.countries[i] for i in net.country_id[net.link_src]]
-            dst_c = [net.countries[i] for i in net.country_id[net.link_dst]]
-            links = [k for k in range(net.n_links)
-                     if (src_c[k], dst_c[k]) in ((a, b), (b, a))]
+            links = [k for k in range(net.n_links) if (src_c[k], dst_c[k]) in ((a, b), (b, a))]
         elif kind == "location":
             i = net.index[c.name1]
             links = [k for k in range(net.n_links)
@@ -76,6 +84,30 @@ def _closure_actions(scenario: Scenario, net: Network, settings: Settings):
     return link_actions, camp_actions
 
 
+@dataclass
+class _State:
+    """Everything that changes during a run (and what a checkpoint stores)."""
+
+    day: int
+    camp: np.ndarray
+    idp: np.ndarray
+    town: np.ndarray
+    conflict: np.ndarray
+    toc: np.ndarray
+    base_mc: np.ndarray
+    pop: np.ndarray
+    link_open: np.ndarray
+    loc_n: np.ndarray
+    occ: np.ndarray
+    ck: list[np.ndarray]
+    n_ck: int
+    hold: np.ndarray
+    det_held: np.ndarray
+    total_spawned: int
+    total_removed: int
+    initial: int
+
+
 class Simulation:
     """One seeded run of a scenario.
 
@@ -96,30 +128,27 @@ class Simulation:
                 f"{len(scenario.observed.total)} (raise Length in its period file)")
         seq = np.random.SeedSequence(seed)
         self.seed = seed if seed is not None else int(seq.entropy)  # type: ignore[arg-type]
-        self.rng = np.random.Generator(np.random.PCG64(seq))
         self.network = compile_network(scenario, self.settings)
+        try:
+            self.policy: PolicySchedule = compile_policies(scenario.policies, self.network,
+                                                           self.days)
+        except ValueError as exc:
+            raise SimulationError(str(exc)) from None
+        n_att = self.policy.max_attempt_class + 1
+        self.classes = PersonClasses(n_att, len(self.policy.origins), self.policy.give_up_after)
+        self.cls = self.classes.arrays()
+        # Numba's generator is reseeded every day from these, so a run's state at the end of
+        # any day is enough to resume it with identical output.
+        rng = np.random.Generator(np.random.PCG64(seq))
+        self.day_seeds = rng.integers(0, 2**32 - 1, size=max(self.days, 1), dtype=np.uint64)
         self.stats = np.zeros(4, dtype=np.int64)  # chain rounds, chained groups (diagnostics)
 
-    # -- helpers -------------------------------------------------------------------------------
-    def _decay(self, t: int, toc: float) -> float:
-        decay = self.settings.spawn.conflict_spawn_decay
-        if not decay:
-            return 1.0
-        i = min(int((t - toc) / self.settings.spawn.conflict_spawn_decay_interval), len(decay) - 1)
-        return float(decay[max(i, 0)])
-
-    def run(self, progress: Callable[[int, int], None] | None = None) -> Results:
-        """Run all days and return the `Results`. ``progress(day, days)`` is called daily."""
-        sc, st, net = self.scenario, self.settings, self.network
-        mv, sp = st.move, st.spawn
-        L, K, T = net.n_locations, net.n_links, self.days
-
-        # Current location flags and move chances, changed by conflicts and camp closures.
+    # -- set-up --------------------------------------------------------------------------------
+    def _new_state(self) -> _State:
+        net, mv = self.network, self.settings.move
+        L = net.n_locations
         camp = net.type_camp.copy()
         idp = net.type_idpcamp.copy()
-        town = net.type_town.copy()
-        conflict = np.where(net.type_conflict, net.conflict_intensity, -1.0)
-        toc = np.full(L, -1.0)  # day a conflict last started
         base_mc = np.empty(L)
         for i in range(L):
             if camp[i] and not net.type_conflict[i]:
@@ -130,18 +159,56 @@ class Simulation:
                 base_mc[i] = 1.0
             else:
                 base_mc[i] = mv.default_movechance
-        pop = net.pop.astype(np.int64).copy()
-        capacity = net.capacity.copy()
+        pol = self.policy
+        ring = pol.det_pmf.shape[1] + 1
+        return _State(
+            day=0, camp=camp, idp=idp, town=net.type_town.copy(),
+            conflict=np.where(net.type_conflict, net.conflict_intensity, -1.0),
+            toc=np.full(L, -1.0), base_mc=base_mc, pop=net.pop.astype(np.int64).copy(),
+            link_open=np.ones(net.n_links, dtype=bool),
+            loc_n=np.zeros((L, self.classes.n), dtype=np.int64),
+            occ=np.zeros(L, dtype=np.int64),
+            ck=[np.zeros(64, dtype=np.int64), np.zeros(64), np.zeros(64, dtype=np.int64),
+                np.zeros(64, dtype=np.int64), np.zeros(64, dtype=np.int64)],
+            n_ck=0,
+            hold=np.zeros((len(pol.det_loc), ring, self.classes.n), dtype=np.int64),
+            det_held=np.zeros(len(pol.det_loc), dtype=np.int64),
+            total_spawned=0, total_removed=0, initial=0,
+        )
 
-        link_open = np.ones(K, dtype=bool)
+    def _decay(self, t: int, toc: np.ndarray) -> np.ndarray:
+        decay = self.settings.spawn.conflict_spawn_decay
+        if not decay:
+            return np.ones(len(toc))
+        interval = self.settings.spawn.conflict_spawn_decay_interval
+        idx = np.clip(((t - toc) / interval).astype(int), 0, len(decay) - 1)
+        return np.asarray(decay, dtype=float)[idx]
+
+    # -- the run -------------------------------------------------------------------------------
+    def run(self, progress: Callable[[int, int], None] | None = None, *,
+            checkpoint: str | Path | None = None, checkpoint_every: int = 0,
+            resume: bool = False) -> Results:
+        """Run all days and return the `Results`.
+
+        ``progress(day, days)`` is called daily. With ``checkpoint`` and ``checkpoint_every``
+        the state is saved (atomically) every that many days; with ``resume`` a run continues
+        from the checkpoint file and gives output identical to an uninterrupted run.
+        """
+        sc, st, net, pol = self.scenario, self.settings, self.network, self.policy
+        mv, sp = st.move, st.spawn
+        L, K, T = net.n_locations, net.n_links, self.days
+        cls = self.cls
+
         registry = StateRegistry(L)
-        table = build_route_table(net, link_open, registry, st)
-        loc_n = np.zeros((registry.n_states, 2), dtype=np.int64)
-        occ = np.zeros(L, dtype=np.int64)
-        ck = [np.zeros(64, dtype=np.int64), np.zeros(64), np.zeros(64, dtype=np.int64),
-              np.zeros(64, dtype=np.int64), np.zeros(64, dtype=np.int64)]
-        n_ck = 0
-        fresh = 1 if mv.start_on_foot else 0
+        rec = Events.empty(T, L, K, len(pol.origins))
+        if resume and checkpoint is not None and Path(checkpoint).is_file():
+            state = self._load_checkpoint(Path(checkpoint), registry, rec)
+        else:
+            state = self._new_state()
+            self._insert_day0(state)
+        table = build_route_table(net, state.link_open, registry, st, pol.link_cross)
+        if registry.n_states > state.loc_n.shape[0]:
+            state.loc_n = _grow_rows(state.loc_n, registry.n_states)
 
         fp = np.zeros(kernel.N_FPARAMS)
         fp[kernel.P_WEIGHT_SOFTENING] = mv.weight_softening
@@ -158,178 +225,299 @@ class Simulation:
         frozen = mv.awareness_level == 0
 
         link_actions, camp_actions = _closure_actions(sc, net, st)
+        for day, acts in pol.block_actions.items():
+            link_actions.setdefault(day, []).extend(acts)
         obs = sc.observed
-        conflict_names = sc.conflicts.names if sc.conflicts is not None else ()
-        conflict_cols = [net.index[n] for n in conflict_names]
+        conflict_cols = [net.index[n] for n in sc.conflicts.names] if sc.conflicts else []
         conflict_vals = sc.conflicts.values if sc.conflicts is not None else np.zeros((0, 0))
-
-        loc_pop = np.zeros((T, L), dtype=np.int64)
-        link_pop = np.zeros((T, K), dtype=np.int64)
-        arrivals = np.zeros((T, K), dtype=np.int64)
-        spawned = np.zeros(T, dtype=np.int64)
-        removed = np.zeros(T, dtype=np.int64)
-        debt_out = np.zeros(T, dtype=np.int64)
-        camp_idx = np.flatnonzero(camp)
-
-        # 0. day-0 insertion into camps
-        day0 = 0
-        if obs is not None and sp.insert_day0 and not sp.empty_camps_on_day0 and T > 0:
-            name_to_obs = {n: i for i, n in enumerate(obs.camp_names)}
-            for i in camp_idx:
-                j = name_to_obs.get(net.names[i])
-                if j is not None and obs.day0_camp[j] > 0:
-                    n0 = int(obs.day0_camp[j])
-                    loc_n[i, fresh] += n0
-                    occ[i] += n0
-                    day0 += n0
-        total_spawned = day0
-        total_removed = 0
-        debt = 0
         if obs is not None and not sp.conflict_driven_spawning:
             schedule, debts = spawn_schedule(obs.new_displaced[:T])
         else:
             schedule = debts = np.zeros(T, dtype=np.int64)
-        sinks = net.deactivation_probability if sp.camps_are_sinks else None
+        spawn_cls = self.classes.index(1 if mv.start_on_foot else 0, 0, 0)
+        arrival_cls = [self.classes.index(0, 0, int(o)) for o in pol.arrival_origin]
+        all_cls = np.ones(self.classes.n, dtype=np.bool_)
+        gave_up_cls = cls["gave_up"]
+        attempting = (cls["attempts"] >= 1) & ~gave_up_cls
+        give_up_target = np.array([self.classes.index(0, self.classes.n_attempts - 1,
+                                                      int(cls["origin"][c]))
+                                   for c in range(self.classes.n)], dtype=np.int64)
+        priority = gave_up_cls.astype(np.int64)
+        ring = state.hold.shape[1]
+        capacity = net.capacity
 
-        # Numba's generator is reseeded every day from the run's own generator, so a run's state
-        # at the end of any day (arrays + this generator's state) is enough to resume it.
-        day_seeds = self.rng.integers(0, 2**32 - 1, size=T, dtype=np.uint64)
-        for t in range(T):
-            kernel.seed(int(day_seeds[t]))
+        for t in range(state.day, T):
+            kernel.seed(int(self.day_seeds[t]))
+            removed_loc = rec.removed[t]
+            removed_cls = np.zeros(self.classes.n, dtype=np.int64)
+
             # 1. conflicts
             if t < conflict_vals.shape[0]:
                 for c, i in enumerate(conflict_cols):
                     v = float(conflict_vals[t, c])
                     prev = float(conflict_vals[t - 1, c]) if t > 0 else 0.0
                     if v > 1e-6 and (t == 0 or prev < 1e-6):
-                        base_mc[i] = mv.conflict_movechance
-                        conflict[i] = v
-                        town[i] = False
-                        toc[i] = t
+                        state.base_mc[i] = mv.conflict_movechance
+                        state.conflict[i] = v
+                        state.town[i] = False
+                        state.toc[i] = t
                     elif v < 1e-6 and t > 0 and prev == 1.0:
-                        base_mc[i] = mv.default_movechance
-                        conflict[i] = -1.0
-                        town[i] = True
+                        state.base_mc[i] = mv.default_movechance
+                        state.conflict[i] = -1.0
+                        state.town[i] = True
 
-            # 2. spawning
-            decay = np.array([self._decay(t, toc[i]) for i in range(L)]) \
-                if sp.conflict_spawn_decay else np.ones(L)
-            is_conf = conflict > 0.0
-            if sp.conflict_driven_spawning:
-                per_loc = np.zeros(L, dtype=np.int64)
-                k_val = sp.displaced_per_conflict_day
-                for i in np.flatnonzero(is_conf):
-                    if sp.conflict_spawn_mode == "pop_ratio":
-                        per_loc[i] = int(k_val * pop[i] * conflict[i])
-                    elif sp.conflict_spawn_mode == "poisson":
-                        per_loc[i] = int(self.rng.poisson(k_val * conflict[i]))
-                    else:
-                        per_loc[i] = int(k_val * conflict[i])
-                new = int(per_loc.sum())
-                loc_n[:L, fresh] += per_loc
-                occ += per_loc
-                spawned_here = per_loc
-            else:
-                new = int(schedule[t])
-                debt = int(debts[t])
-                weights = np.where(is_conf, pop * conflict * decay, 0.0)
-                if new > 0:
-                    if weights.sum() <= 0:
-                        raise SimulationError(
-                            f"day {t}: {new} people to spawn but no conflict zone with "
-                            "population is active (check conflicts.csv and populations)")
-                    spawned_here = kernel.spawn(loc_n, occ, weights, new, fresh)
-                else:
-                    spawned_here = np.zeros(L, dtype=np.int64)
-            if sp.take_from_population and new > 0:
-                pop -= spawned_here
-                if (pop < 0).any():
-                    bad = net.names[int(np.flatnonzero(pop < 0)[0])]
-                    raise SimulationError(
-                        f"day {t}: more people spawned in {bad} than its population "
-                        "(take_from_population)")
-            spawned[t] = new
-            total_spawned += new
-            debt_out[t] = debt
+            # 2. spawning and scheduled arrivals
+            decay = self._decay(t, state.toc)
+            new = self._spawn(state, t, schedule, decay, spawn_cls)
+            rec.debt[t] = int(debts[t])
+            for r, loc in enumerate(pol.arrival_loc):
+                n_in = int(pol.arrivals[t, r])
+                if n_in:
+                    state.loc_n[loc, arrival_cls[r]] += n_in
+                    state.occ[loc] += n_in
+                    rec.arrivals_by_origin[t, pol.arrival_origin[r]] += n_in
+                    new += n_in
+            rec.spawned[t] = new
+            state.total_spawned += new
 
-            # 3. closures
+            # 3. closures, blocks and detention releases
             changed = False
             for k, reopen in link_actions.get(t, ()):
-                if link_open[k] != reopen:
-                    link_open[k] = reopen
+                if state.link_open[k] != reopen:
+                    state.link_open[k] = reopen
                     changed = True
                     if not reopen:  # people on it turn back when they reach its end
-                        sel = ck[0][:n_ck] == k
-                        ck[3][:n_ck][sel] |= kernel.DOOMED
+                        sel = state.ck[0][:state.n_ck] == k
+                        state.ck[3][:state.n_ck][sel] |= kernel.DOOMED
             for i, make_camp, is_idp in camp_actions.get(t, ()):
-                camp[i] = make_camp
-                idp[i] = make_camp and is_idp
-                conflict[i] = -1.0
-                town[i] = not make_camp
+                state.camp[i] = make_camp
+                state.idp[i] = make_camp and is_idp
+                state.conflict[i] = -1.0
+                state.town[i] = not make_camp
                 if make_camp:
-                    base_mc[i] = mv.idpcamp_movechance if is_idp else mv.camp_movechance
+                    state.base_mc[i] = mv.idpcamp_movechance if is_idp else mv.camp_movechance
                 else:
-                    base_mc[i] = mv.default_movechance
+                    state.base_mc[i] = mv.default_movechance
             if changed:
-                table = build_route_table(net, link_open, registry, st)
-                if registry.n_states > loc_n.shape[0]:
-                    grown = np.zeros((registry.n_states, 2), dtype=np.int64)
-                    grown[: loc_n.shape[0]] = loc_n
-                    loc_n = grown
+                table = build_route_table(net, state.link_open, registry, st, pol.link_cross)
+                if registry.n_states > state.loc_n.shape[0]:
+                    state.loc_n = _grow_rows(state.loc_n, registry.n_states)
+            if len(pol.det_loc):
+                kernel.release_detention(state.loc_n, state.occ, state.hold, pol.det_loc,
+                                         state.det_held, t % ring, pol.det_removal,
+                                         removed_loc, removed_cls)
 
             # 4. attractiveness and move chances
-            score = self._scores(camp, conflict, pop, t, toc, decay)
-            mc = base_mc * (np.maximum(pop, capacity) / mv.movechance_pop_base) \
-                ** mv.movechance_pop_scale_factor if mv.movechance_pop_scale_factor else base_mc
+            score = self._scores(state, decay)
+            mc = state.base_mc
+            if mv.movechance_pop_scale_factor:
+                mc = mc * (np.maximum(state.pop, capacity) / mv.movechance_pop_base) \
+                    ** mv.movechance_pop_scale_factor
             if frozen:
                 mc = np.zeros(L)
 
             # 5-6. departures and travel
-            day_arrivals = arrivals[t]
+            cap_left = pol.crossing_cap[t].copy()
             res = kernel.step_day(
-                loc_n, occ, ck[0], ck[1], ck[2], ck[3], ck[4], n_ck, mc, score, camp, capacity,
-                net.link_length, net.link_speed, net.link_walk_probability, net.link_src,
-                net.link_dst, table.ptr, table.cand_link, table.cand_next, table.cand_final,
-                table.cand_dist, table.cand_home, table.plan_link, table.plan_next,
-                table.plan_final, table.state_loc, fp, ip, day_arrivals, self.stats)
-            ck = list(res[:5])
-            n_ck = kernel.compact_cohorts(ck[0], ck[1], ck[2], ck[3], ck[4], res[5])
+                state.loc_n, state.occ, *state.ck, state.n_ck, mc, score, state.camp,
+                capacity, net.link_length, net.link_speed, net.link_walk_probability,
+                net.link_src, pol.link_cross, pol.turnback_prob[t], pol.turnback_to, cap_left,
+                table.ptr, table.cand_link, table.cand_next, table.cand_final, table.cand_dist,
+                table.cand_home, table.cand_cross, table.plan_link, table.plan_next,
+                table.plan_final, table.plan_cross, table.state_loc, cls["fresh"],
+                cls["travelled"], cls["next_attempt"], gave_up_cls, pol.det_of_loc,
+                state.hold, pol.det_pmf, pol.det_cap, state.det_held, t % ring, fp, ip,
+                rec.link_events[t], self.stats)
+            state.ck = list(res[:5])
+            state.n_ck = kernel.compact_cohorts(*state.ck, res[5])
 
-            # 7. removals and records
-            if sinks is not None:
-                prob = np.where(camp, sinks, 0.0)
-                r = kernel.remove_at(loc_n, occ, table.state_loc, prob)
-                removed[t] = r
-                total_removed += r
-            loc_pop[t] = occ
-            link_pop[t] = np.bincount(ck[0][:n_ck], weights=ck[4][:n_ck], minlength=K)
-            present = int(occ.sum()) + int(ck[4][:n_ck].sum())
-            if present != total_spawned - total_removed:
-                raise SimulationError(
-                    f"internal error: day {t}: {present} people present but "
-                    f"{total_spawned} spawned and {total_removed} removed")
+            # 7. removals, giving up, records
+            if sp.camps_are_sinks:
+                kernel.remove_at(state.loc_n, state.occ, table.state_loc,
+                                 np.where(state.camp, net.deactivation_probability, 0.0),
+                                 all_cls, removed_loc, removed_cls)
+            for loc, seats in pol.flights.get(t, ()):
+                kernel.remove_up_to(state.loc_n, state.occ, table.state_loc, loc, seats,
+                                    priority, removed_loc, removed_cls)
+            if pol.voluntary_all is not None and pol.voluntary_all[t].any():
+                kernel.remove_at(state.loc_n, state.occ, table.state_loc, pol.voluntary_all[t],
+                                 all_cls, removed_loc, removed_cls)
+            if pol.voluntary_gave_up is not None and pol.voluntary_gave_up[t].any():
+                kernel.remove_at(state.loc_n, state.occ, table.state_loc,
+                                 pol.voluntary_gave_up[t], gave_up_cls, removed_loc,
+                                 removed_cls)
+            if pol.give_up_daily > 0:
+                kernel.move_class(state.loc_n, pol.give_up_daily, attempting, give_up_target)
+            day_removed = int(removed_cls.sum())
+            rec.removed_total[t] = day_removed
+            state.total_removed += day_removed
+            for o in range(len(pol.origins)):
+                rec.removed_by_origin[t, o] = int(removed_cls[cls["origin"] == o].sum())
+            self._record(state, table.state_loc, rec, t)
+            state.day = t + 1
+            if checkpoint is not None and checkpoint_every > 0 and (t + 1) % checkpoint_every == 0 \
+                    and t + 1 < T:
+                self._save_checkpoint(Path(checkpoint), state, registry, rec)
             if progress is not None:
                 progress(t + 1, T)
 
         return Results(
             scenario_name=sc.name, start_date=sc.start_date, seed=self.seed,
             location_names=net.names, link_names=tuple(net.link_name(k) for k in range(K)),
-            camp_names=tuple(net.names[i] for i in camp_idx),
-            location_population=loc_pop, link_population=link_pop, link_arrivals=arrivals,
-            spawned=spawned, removed=removed, initial=day0, refugee_debt=debt_out,
-            observed=obs,
+            camp_names=tuple(net.names[i] for i in np.flatnonzero(net.type_camp)),
+            location_population=rec.loc_pop, link_population=rec.link_pop,
+            link_arrivals=rec.link_events[:, kernel.EV_ARRIVALS, :].copy(),
+            spawned=rec.spawned, removed=rec.removed_total, initial=state.initial,
+            refugee_debt=rec.debt, observed=obs, events=rec, origins=pol.origins,
+            scenario_path=str(sc.path),
         )
 
-    def _scores(self, camp: np.ndarray, conflict: np.ndarray, pop: np.ndarray, t: int,
-                toc: np.ndarray, decay: np.ndarray) -> np.ndarray:
+    def _insert_day0(self, state: _State) -> None:
+        obs, sp = self.scenario.observed, self.settings.spawn
+        if obs is None or not sp.insert_day0 or sp.empty_camps_on_day0 or self.days == 0:
+            return
+        net = self.network
+        cls = self.classes.index(1 if self.settings.move.start_on_foot else 0, 0, 0)
+        name_to_obs = {n: i for i, n in enumerate(obs.camp_names)}
+        for i in np.flatnonzero(net.type_camp):
+            j = name_to_obs.get(net.names[i])
+            if j is not None and obs.day0_camp[j] > 0:
+                n0 = int(obs.day0_camp[j])
+                state.loc_n[i, cls] += n0
+                state.occ[i] += n0
+                state.initial += n0
+        state.total_spawned = state.initial
+
+    def _spawn(self, state: _State, t: int, schedule: np.ndarray, decay: np.ndarray,
+               cls: int) -> int:
+        """Flee's spawning for day t; returns the number of new people."""
+        sp, L = self.settings.spawn, self.network.n_locations
+        is_conf = state.conflict > 0.0
+        if sp.conflict_driven_spawning:
+            per_loc = np.zeros(L, dtype=np.int64)
+            k_val = sp.displaced_per_conflict_day
+            zones = np.flatnonzero(is_conf)
+            if sp.conflict_spawn_mode == "pop_ratio":
+                per_loc[zones] = (k_val * state.pop[zones] * state.conflict[zones]).astype(int)
+            elif sp.conflict_spawn_mode == "poisson":
+                day_rng = np.random.default_rng([int(self.day_seeds[t]), 1])
+                per_loc[zones] = day_rng.poisson(k_val * state.conflict[zones])
+            else:
+                per_loc[zones] = (k_val * state.conflict[zones]).astype(int)
+            new = int(per_loc.sum())
+            state.loc_n[:L, cls] += per_loc
+            state.occ += per_loc
+            spawned_here = per_loc
+        else:
+            new = int(schedule[t])
+            if new <= 0:
+                return 0
+            weights = np.where(is_conf, state.pop * state.conflict * decay, 0.0)
+            if weights.sum() <= 0:
+                raise SimulationError(
+                    f"day {t}: {new} people to spawn but no conflict zone with population "
+                    "is active (check conflicts.csv and populations)")
+            spawned_here = kernel.spawn(state.loc_n, state.occ, weights, new, cls)
+        if sp.take_from_population and new > 0:
+            state.pop -= spawned_here
+            if (state.pop < 0).any():
+                bad = self.network.names[int(np.flatnonzero(state.pop < 0)[0])]
+                raise SimulationError(f"day {t}: more people spawned in {bad} than its "
+                                      "population (take_from_population)")
+        return new
+
+    def _scores(self, state: _State, decay: np.ndarray) -> np.ndarray:
         mv = self.settings.move
         net = self.network
         score = np.ones(net.n_locations)
         score[net.foreign] *= mv.foreign_weight
-        score[camp] *= mv.camp_weight
-        conf = conflict > 0.0
-        score[conf] *= mv.conflict_weight ** (decay[conf] * conflict[conf])
+        score[state.camp] *= mv.camp_weight
+        conf = state.conflict > 0.0
+        score[conf] *= mv.conflict_weight ** (decay[conf] * state.conflict[conf])
         if mv.use_pop_for_loc_weight and self.settings.engine.pop_loc_weight == "max":
-            noncamp = ~camp
-            score[noncamp] *= np.maximum(1.0, pop[noncamp]) ** mv.pop_power_for_loc_weight
+            noncamp = ~state.camp
+            score[noncamp] *= np.maximum(1.0, state.pop[noncamp]) ** mv.pop_power_for_loc_weight
         return score
+
+    def _record(self, state: _State, state_loc: np.ndarray, rec: Events, t: int) -> None:
+        K, L = self.network.n_links, self.network.n_locations
+        ck, n_ck = state.ck, state.n_ck
+        rec.loc_pop[t] = state.occ
+        rec.link_pop[t] = np.bincount(ck[0][:n_ck], weights=ck[4][:n_ck], minlength=K)
+        tried = self.cls["attempts"] >= 1
+        if tried.any():
+            rec.stranded[t] = np.bincount(state_loc, weights=state.loc_n[:, tried].sum(axis=1),
+                                          minlength=L)
+        if len(self.policy.det_loc):
+            rec.detained[t, self.policy.det_loc] = state.det_held
+        exposed = self.policy.exposed
+        if exposed.any():
+            nights = int(state.occ[exposed].sum())
+            rec.exposed_nights[t] = nights
+            if self.policy.temperature[t] < 0:  # NaN (unknown) compares False
+                rec.exposed_below_zero[t] = nights
+        present = int(state.occ.sum()) + int(ck[4][:n_ck].sum())
+        if present != state.total_spawned - state.total_removed:
+            raise SimulationError(
+                f"internal error: day {t}: {present} people present but "
+                f"{state.total_spawned} spawned and {state.total_removed} removed")
+
+    # -- checkpoints ---------------------------------------------------------------------------
+    def _fingerprint(self) -> str:
+        return json.dumps({"version": CHECKPOINT_VERSION, "scenario": str(self.scenario.path),
+                           "seed": int(self.seed), "days": self.days,
+                           "settings": repr(self.settings),
+                           "policies": repr(self.scenario.policies)}, sort_keys=True)
+
+    def _save_checkpoint(self, path: Path, state: _State, registry: StateRegistry,
+                         rec: Events) -> None:
+        arrays: dict[str, np.ndarray] = {
+            name: getattr(state, name)
+            for name in ("camp", "idp", "town", "conflict", "toc", "base_mc", "pop",
+                         "link_open", "loc_n", "occ", "hold", "det_held")
+        }
+        for i, a in enumerate(state.ck):
+            arrays[f"ck{i}"] = a[: state.n_ck]
+        width = max((len(p) for p in registry.state_plan), default=0)
+        plans = np.full((registry.n_states, max(width, 1)), -1, dtype=np.int64)
+        for s, plan in enumerate(registry.state_plan):
+            plans[s, : len(plan)] = plan
+        arrays["reg_loc"] = np.array(registry.state_loc, dtype=np.int64)
+        arrays["reg_plan"] = plans
+        arrays.update({f"rec_{k}": v for k, v in rec.arrays().items()})
+        meta = {"fingerprint": self._fingerprint(), "day": state.day, "n_ck": state.n_ck,
+                "total_spawned": state.total_spawned, "total_removed": state.total_removed,
+                "initial": state.initial}
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+
+        def write(tmp: Path) -> None:
+            with tmp.open("wb") as fh:
+                np.savez(fh, **arrays)
+
+        atomic_write(path, write)
+
+    def _load_checkpoint(self, path: Path, registry: StateRegistry, rec: Events) -> _State:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(bytes(z["meta"]).decode())
+            if meta["fingerprint"] != self._fingerprint():
+                raise SimulationError(f"{path}: checkpoint belongs to another run (scenario, "
+                                      "seed, days or settings differ)")
+            for s in range(self.network.n_locations, len(z["reg_loc"])):
+                plan = tuple(int(x) for x in z["reg_plan"][s] if x >= 0)
+                registry.state(int(z["reg_loc"][s]), plan)
+            rec.load({k[4:]: z[k] for k in z.files if k.startswith("rec_")})
+            return _State(
+                day=int(meta["day"]), camp=z["camp"], idp=z["idp"], town=z["town"],
+                conflict=z["conflict"], toc=z["toc"], base_mc=z["base_mc"], pop=z["pop"],
+                link_open=z["link_open"], loc_n=z["loc_n"], occ=z["occ"],
+                ck=[z[f"ck{i}"].copy() for i in range(5)], n_ck=int(meta["n_ck"]),
+                hold=z["hold"], det_held=z["det_held"],
+                total_spawned=int(meta["total_spawned"]),
+                total_removed=int(meta["total_removed"]), initial=int(meta["initial"]),
+            )
+
+
+def _grow_rows(a: np.ndarray, rows: int) -> np.ndarray:
+    grown = np.zeros((rows, a.shape[1]), dtype=a.dtype)
+    grown[: a.shape[0]] = a
+    return grown

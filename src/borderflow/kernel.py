@@ -1,15 +1,17 @@
 """Compiled per-day step of the count model: who leaves, which route, who arrives.
 
-People are counted, never listed: ``loc_n[s, f]`` is the number of people standing in stay
+People are counted, never listed: ``loc_n[s, c]`` is the number of people standing in stay
 state ``s`` (a location, or a location plus the rest of a planned path, see
-`borderflow.network.RouteTable`) with flag ``f`` (1 = has not yet finished a first journey, which
-matters for ``start_on_foot``). People on links are *cohorts*: (directed link, km done on it,
-state on arrival, flags, count). A day's draws for a group of interchangeable people are one
-binomial (who leaves) and one multinomial (which route), so the cost of a day grows with the
-network, not with the number of people.
+`borderflow.network.RouteTable`) who belong to person class ``c``. A class combines the
+attributes that rules read: whether a first journey is still under way (``start_on_foot``), how
+many border crossings were attempted (turn-backs, giving up) and the origin of a scheduled
+arrival. People on links are *cohorts*: (directed link, km done on it, state on arrival, class
+and a "returns to start" flag, count). A day's draws for a group of interchangeable people are
+one binomial (who leaves) and one multinomial (which route), so the cost of a day grows with the
+network and the number of classes in use, not with the number of people.
 
 The functions here are pure array code compiled with Numba: no I/O, no globals. Random numbers
-come from Numba's generator, which `seed` sets from the run's seed before the first day.
+come from Numba's generator, which the engine seeds every day from the run's own generator.
 """
 
 from __future__ import annotations
@@ -17,9 +19,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-# Cohort flag bits.
-FRESH = 1  # has not arrived anywhere yet (first journey: walking speed under start_on_foot)
-DOOMED = 2  # on a link that closed while they were on it: returns to its start on arrival
+DOOMED = 1  # cohort flag bit: on a link that closed while they were on it (back to its start)
 
 # Indices into the float parameter vector.
 P_WEIGHT_SOFTENING = 0
@@ -35,12 +35,19 @@ I_BUDGET_MODE = 1
 I_GROUPS = 2
 N_IPARAMS = 3
 
+# Rows of the daily event array ``ev[row, link]``.
+EV_ATTEMPTS = 0
+EV_ENTRIES = 1
+EV_TURNBACKS = 2
+EV_ARRIVALS = 3
+N_EVENTS = 4
+
 _CACHE = True
 
 
 @nb.njit(cache=_CACHE)
 def seed(value: int) -> None:
-    """Seed Numba's generator (one per process; set at the start of every run)."""
+    """Seed Numba's generator (one per process)."""
     np.random.seed(value)
 
 
@@ -56,37 +63,48 @@ def binom(n, p):
 
 @nb.njit(cache=_CACHE)
 def multinomial_into(n, weights, m, out):
-    """Split ``n`` over the first ``m`` weights into ``out`` (conditional binomials).
+    """Split ``n`` over the first ``m`` categories into ``out`` (conditional binomials).
 
-    All-zero weights mean a uniform choice, as in Flee.
+    Negative weights mark categories that cannot be chosen. If no eligible category has a
+    positive weight the choice is uniform over the eligible ones (as in Flee); if none is
+    eligible nothing is assigned and the function returns False.
     """
     total = 0.0
+    eligible = 0
     for i in range(m):
-        total += weights[i]
+        out[i] = 0
+        if weights[i] >= 0.0:
+            eligible += 1
+            total += weights[i]
+    if eligible == 0:
+        return False
     if total <= 0.0:
         for i in range(m):
-            weights[i] = 1.0
-        total = float(m)
+            if weights[i] >= 0.0:
+                weights[i] = 1.0
+        total = float(eligible)
     rest = n
+    last = -1
+    for i in range(m):
+        if weights[i] > 0.0:
+            last = i
     for i in range(m):
         if rest == 0:
-            out[i] = 0
-            continue
-        if i == m - 1:
-            out[i] = rest
             break
-        p = weights[i] / total
-        x = binom(rest, p)
+        if weights[i] <= 0.0:
+            continue
+        if i == last:
+            out[i] = rest
+            rest = 0
+            break
+        x = binom(rest, weights[i] / total)
         out[i] = x
         rest -= x
         total -= weights[i]
         if total <= 0.0:
-            # numerical exhaustion: everyone left goes to the remaining categories uniformly
-            total = 0.0
-            for j in range(i + 1, m):
-                weights[j] = 1.0
-                total += 1.0
-    return out
+            out[last] += rest
+            rest = 0
+    return True
 
 
 @nb.njit(cache=_CACHE, inline="always")
@@ -109,20 +127,19 @@ def _grow(arr, size):
 
 
 @nb.njit(cache=_CACHE)
-def _choose(s, movers, occ, is_camp, capacity, fp, ptr, cand_link, cand_next,
-            cand_final, cand_w0, plan_link, plan_next, plan_final, state_loc,
+def _choose(s, movers, gave_up, occ, is_camp, capacity, buffer, wp, ptr, cand_link, cand_next,
+            cand_final, cand_w0, cand_cross, plan_link, plan_next, plan_final, plan_cross,
             n_loc, w, x, out_link, out_next):
     """Route choice for ``movers`` people leaving stay state ``s``.
 
-    Fills ``out_link``/``out_next``/``x`` with up to m (link, next state, count) groups and
-    returns (m, stay, drop): ``stay`` people stay where they are in state ``s``; ``drop`` people
-    stay but lose their plan (they move to state ``state_loc[s]``).
+    Fills ``out_link``/``out_next``/``x`` with m (link, next state, count) groups and returns
+    (m, stay, drop): ``stay`` people stay in state ``s``; ``drop`` stay but lose their plan.
+    People who gave up crossing borders never choose a route that crosses one.
     """
-    buffer = fp[P_CAPACITY_BUFFER]
     if s >= n_loc:  # planned state: follow the plan
         k = plan_link[s]
-        if k < 0:
-            return 0, 0, movers  # the link to the next place has closed: plan dropped
+        if k < 0 or (gave_up and plan_cross[s]):
+            return 0, 0, movers  # the next link has closed (or is a crossing): plan dropped
         f = plan_final[s]
         if is_camp[f] and cap_multiplier(occ[f], capacity[f], buffer) < 0.5:
             return 0, 0, movers
@@ -130,21 +147,22 @@ def _choose(s, movers, occ, is_camp, capacity, fp, ptr, cand_link, cand_next,
         out_next[0] = plan_next[s]
         x[0] = movers
         return 1, 0, 0
-    loc = s
-    a = ptr[loc]
-    b = ptr[loc + 1]
-    m = b - a
+    a = ptr[s]
+    m = ptr[s + 1] - a
     if m == 0:
         return 0, movers, 0
-    wp = fp[P_WEIGHT_POWER]
     for i in range(m):
         c = a + i
+        if gave_up and cand_cross[c]:
+            w[i] = -1.0
+            continue
         f = cand_final[c]
         wt = cand_w0[c] * cap_multiplier(occ[f], capacity[f], buffer)
         if wp != 1.0:
             wt = wt**wp
         w[i] = wt
-    multinomial_into(movers, w, m, x)
+    if not multinomial_into(movers, w, m, x):
+        return 0, movers, 0
     stay = 0
     j = 0
     for i in range(m):
@@ -163,17 +181,88 @@ def _choose(s, movers, occ, is_camp, capacity, fp, ptr, cand_link, cand_next,
 
 
 @nb.njit(cache=_CACHE)
+def _set_out(k, c, x, s, loc_n, occ, state_loc, link_cross, tb_prob, tb_to, cap_left, ev,
+             cls_next_attempt):
+    """``x`` people of class ``c`` leave state ``s`` on link ``k``; returns how many go on it.
+
+    On a border crossing each traversal is an attempt: up to the day's capacity may try (the
+    rest wait where they are), and each attempt is turned back with the day's probability, to
+    the crossing's turn-back place, one attempt more.
+    """
+    if link_cross[k] == 0:
+        return x
+    go = x
+    if cap_left[k] >= 0:
+        if go > cap_left[k]:
+            go = cap_left[k]
+        cap_left[k] -= go
+    wait = x - go
+    if wait > 0:
+        loc_n[s, c] += wait
+        occ[state_loc[s]] += wait
+    tb = binom(go, tb_prob[k])
+    ev[EV_ATTEMPTS, k] += go
+    ev[EV_TURNBACKS, k] += tb
+    ev[EV_ENTRIES, k] += go - tb
+    if tb > 0:
+        dest = tb_to[k]
+        loc_n[dest, cls_next_attempt[c]] += tb
+        occ[dest] += tb
+    return go - tb
+
+
+@nb.njit(cache=_CACHE)
+def _admit(ns, c, cnt, loc_n, occ, state_loc, det_of_loc, hold, det_pmf, det_cap, det_held,
+           hold_base, wbuf, sbuf):
+    """``cnt`` people of class ``c`` arrive in state ``ns``; returns how many are free to go on.
+
+    At a detention place arrivals are held (up to its capacity) for a number of days drawn from
+    its distribution; ``hold[d, slot, c]`` is a ring of release days.
+    """
+    loc = state_loc[ns]
+    occ[loc] += cnt
+    d = det_of_loc[loc]
+    if d < 0:
+        loc_n[ns, c] += cnt
+        return cnt
+    admitted = cnt
+    if det_cap[d] >= 0:
+        room = det_cap[d] - det_held[d]
+        if room < 0:
+            room = 0
+        if admitted > room:
+            admitted = room
+    free = cnt - admitted
+    if free > 0:
+        loc_n[ns, c] += free
+    if admitted > 0:
+        n_delay = det_pmf.shape[1]
+        ring = hold.shape[1]
+        for j in range(n_delay):
+            wbuf[j] = det_pmf[d, j]
+        multinomial_into(admitted, wbuf, n_delay, sbuf)
+        for j in range(n_delay):
+            if sbuf[j] > 0:
+                hold[d, (hold_base + j + 1) % ring, c] += sbuf[j]
+        det_held[d] += admitted
+    return free
+
+
+@nb.njit(cache=_CACHE)
 def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, score, is_camp,
-             capacity, link_len, link_speed, link_walkp, link_src, link_dst, ptr, cand_link,
-             cand_next, cand_final, cand_dist, cand_home, plan_link, plan_next, plan_final,
-             state_loc, fp, ip, link_arrivals, stats):
+             capacity, link_len, link_speed, link_walkp, link_src, link_cross, tb_prob, tb_to,
+             cap_left, ptr, cand_link, cand_next, cand_final, cand_dist, cand_home, cand_cross,
+             plan_link, plan_next, plan_final, plan_cross, state_loc, cls_fresh,
+             cls_travelled, cls_next_attempt, cls_gave_up, det_of_loc, hold, det_pmf, det_cap,
+             det_held, hold_base, fp, ip, ev, stats):
     """Advance one day: departures (pass 1), then travel with chained hops (pass 2).
 
-    ``loc_n``, ``occ`` and ``link_arrivals`` are updated in place. Returns the (possibly
-    re-allocated) cohort arrays and their new length.
+    State arrays and ``ev`` (today's events per link) are updated in place. Returns the
+    (possibly re-allocated) cohort arrays and their new length.
     """
     n_loc = occ.shape[0]
     n_states = loc_n.shape[0]
+    n_cls = loc_n.shape[1]
     max_m = 1
     for loc in range(n_loc):
         if ptr[loc + 1] - ptr[loc] > max_m:
@@ -182,6 +271,9 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
     x = np.zeros(max_m, dtype=np.int64)
     out_link = np.zeros(max_m, dtype=np.int64)
     out_next = np.zeros(max_m, dtype=np.int64)
+    n_delay = det_pmf.shape[1]
+    wbuf = np.zeros(max(n_delay, 1))
+    sbuf = np.zeros(max(n_delay, 1), dtype=np.int64)
     # Route weights without the capacity factor change only daily: compute them once.
     n_cand = cand_link.shape[0]
     cand_w0 = np.empty(n_cand)
@@ -194,37 +286,46 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
     budget_mode = ip[I_BUDGET_MODE] != 0
     groups = ip[I_GROUPS]
     walk_speed = fp[P_WALK_SPEED]
+    buffer = fp[P_CAPACITY_BUFFER]
+    wp = fp[P_WEIGHT_POWER]
 
     # ---- pass 1: people standing at a place decide to leave and choose a route -------------
     # All departures are drawn first, then routes are chosen against the counts after everyone
     # who leaves today has left. Flee processes people one by one in creation order, so its
     # oldest residents (mostly camp populations) free their places before newer arrivals
     # choose; this synchronous rule reproduces that (see docs/model.md).
-    leaving = np.zeros((n_states, 2), dtype=np.int64)
+    leaving = np.zeros((n_states, n_cls), dtype=np.int64)
     for s in range(n_states):
         p = mc[state_loc[s]]
-        for f in range(2):
-            n = loc_n[s, f]
+        if p <= 0.0:
+            continue
+        for c in range(n_cls):
+            n = loc_n[s, c]
             if n == 0:
                 continue
             movers = binom(n, p)
-            leaving[s, f] = movers
-            loc_n[s, f] -= movers
+            leaving[s, c] = movers
+            loc_n[s, c] -= movers
             occ[state_loc[s]] -= movers
     for s in range(n_states):
         loc = state_loc[s]
-        for f in range(2):
-            movers = leaving[s, f]
+        for c in range(n_cls):
+            movers = leaving[s, c]
             if movers == 0:
                 continue
-            m, stay, drop = _choose(s, movers, occ, is_camp, capacity, fp, ptr, cand_link,
-                                    cand_next, cand_final, cand_w0, plan_link, plan_next,
-                                    plan_final, state_loc, n_loc, w, x, out_link, out_next)
+            m, stay, drop = _choose(s, movers, cls_gave_up[c], occ, is_camp, capacity, buffer,
+                                    wp, ptr, cand_link, cand_next, cand_final, cand_w0,
+                                    cand_cross, plan_link, plan_next, plan_final, plan_cross,
+                                    n_loc, w, x, out_link, out_next)
             # people who do not leave after all stand where they were (or lose their plan)
-            loc_n[s, f] += stay
-            loc_n[loc, f] += drop
+            loc_n[s, c] += stay
+            loc_n[loc, c] += drop
             occ[loc] += stay + drop
             for i in range(m):
+                go = _set_out(out_link[i], c, x[i], s, loc_n, occ, state_loc, link_cross,
+                              tb_prob, tb_to, cap_left, ev, cls_next_attempt)
+                if go == 0:
+                    continue
                 if n_ck == ck_n.shape[0]:
                     size = 2 * n_ck + 16
                     ck_link = _grow(ck_link, size)
@@ -235,8 +336,8 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                 ck_link[n_ck] = out_link[i]
                 ck_prog[n_ck] = 0.0
                 ck_state[n_ck] = out_next[i]
-                ck_flags[n_ck] = FRESH if f == 1 else 0
-                ck_n[n_ck] = x[i]
+                ck_flags[n_ck] = c << 1
+                ck_n[n_ck] = go
                 n_ck += 1
 
     # ---- pass 2: everyone on a link travels; arrivals may chain further hops ---------------
@@ -249,14 +350,14 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
     a_speed = np.zeros(16)
     n_a = 0
     n_old = n_ck
-    for c in range(n_old):
-        n = ck_n[c]
+    for i in range(n_old):
+        n = ck_n[i]
         if n == 0:
             continue
-        ck_n[c] = 0  # whoever stays on the link is re-added below with its new progress
-        k = ck_link[c]
+        ck_n[i] = 0  # whoever stays on the link is re-added below with its new progress
+        k = ck_link[i]
         v = link_speed[k]
-        if start_on_foot and (ck_flags[c] & FRESH) != 0:
+        if start_on_foot and cls_fresh[ck_flags[i] >> 1]:
             v = walk_speed
         walkers = binom(n, link_walkp[k])
         for part in range(2):
@@ -264,7 +365,7 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             if cnt == 0:
                 continue
             speed = walk_speed if part == 0 else v
-            prog = ck_prog[c] + speed
+            prog = ck_prog[i] + speed
             if prog > link_len[k]:
                 if n_a == a_n.shape[0]:
                     size = 2 * n_a
@@ -275,9 +376,9 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                     a_n = _grow(a_n, size)
                     a_speed = _grow(a_speed, size)
                 a_link[n_a] = k
-                a_prev[n_a] = ck_prog[c]
-                a_state[n_a] = ck_state[c]
-                a_flags[n_a] = ck_flags[c]
+                a_prev[n_a] = ck_prog[i]
+                a_state[n_a] = ck_state[i]
+                a_flags[n_a] = ck_flags[i]
                 a_n[n_a] = cnt
                 a_speed[n_a] = speed
                 n_a += 1
@@ -291,8 +392,8 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                     ck_n = _grow(ck_n, size)
                 ck_link[n_ck] = k
                 ck_prog[n_ck] = prog
-                ck_state[n_ck] = ck_state[c]
-                ck_flags[n_ck] = ck_flags[c]
+                ck_state[n_ck] = ck_state[i]
+                ck_flags[n_ck] = ck_flags[i]
                 ck_n[n_ck] = cnt
                 n_ck += 1
 
@@ -310,11 +411,13 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             for g in range(groups):
                 g_n[i, g] = share[g]
 
-    # Worklist of chained arrivals: (state, km used today, count)
+    # Worklist of chained arrivals: (state, class, km used today, count)
     wl_state = np.zeros(16, dtype=np.int64)
+    wl_cls = np.zeros(16, dtype=np.int64)
     wl_used = np.zeros(16)
     wl_n = np.zeros(16, dtype=np.int64)
     nx_state = np.zeros(16, dtype=np.int64)
+    nx_cls = np.zeros(16, dtype=np.int64)
     nx_used = np.zeros(16)
     nx_n = np.zeros(16, dtype=np.int64)
     for g in range(groups):
@@ -324,33 +427,35 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             if cnt == 0:
                 continue
             k = a_link[i]
-            link_arrivals[k] += cnt
+            c = cls_travelled[a_flags[i] >> 1]
             if (a_flags[i] & DOOMED) != 0:
                 src = link_src[k]
-                loc_n[src, 0] += cnt
+                loc_n[src, c] += cnt
                 occ[src] += cnt
                 continue
+            ev[EV_ARRIVALS, k] += cnt
             s = a_state[i]
-            loc_n[s, 0] += cnt
-            occ[state_loc[s]] += cnt
+            free = _admit(s, c, cnt, loc_n, occ, state_loc, det_of_loc, hold, det_pmf, det_cap,
+                          det_held, hold_base, wbuf, sbuf)
             used = link_len[k] - a_prev[i]
-            if used < a_speed[i]:
-                # merge with an identical (state, km used) entry
+            if free > 0 and used < a_speed[i]:
                 found = -1
                 for j in range(n_wl):
-                    if wl_state[j] == s and wl_used[j] == used:
+                    if wl_state[j] == s and wl_cls[j] == c and wl_used[j] == used:
                         found = j
                         break
                 if found >= 0:
-                    wl_n[found] += cnt
+                    wl_n[found] += free
                 else:
                     if n_wl == wl_n.shape[0]:
                         wl_state = _grow(wl_state, 2 * n_wl)
+                        wl_cls = _grow(wl_cls, 2 * n_wl)
                         wl_used = _grow(wl_used, 2 * n_wl)
                         wl_n = _grow(wl_n, 2 * n_wl)
                     wl_state[n_wl] = s
+                    wl_cls[n_wl] = c
                     wl_used[n_wl] = used
-                    wl_n[n_wl] = cnt
+                    wl_n[n_wl] = free
                     n_wl += 1
         # chain rounds
         while n_wl > 0:
@@ -359,23 +464,28 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             n_nx = 0
             for j in range(n_wl):
                 s = wl_state[j]
+                c = wl_cls[j]
                 loc = state_loc[s]
                 movers = binom(wl_n[j], mc[loc])
                 if movers == 0:
                     continue
+                loc_n[s, c] -= movers
+                occ[loc] -= movers
                 u = wl_used[j]
-                m, stay, drop = _choose(s, movers, occ, is_camp, capacity, fp, ptr, cand_link,
-                                        cand_next, cand_final, cand_w0, plan_link, plan_next,
-                                        plan_final, state_loc, n_loc, w, x, out_link, out_next)
-                if drop > 0:
-                    loc_n[s, 0] -= drop
-                    loc_n[loc, 0] += drop
+                m, stay, drop = _choose(s, movers, cls_gave_up[c], occ, is_camp, capacity,
+                                        buffer, wp, ptr, cand_link, cand_next, cand_final,
+                                        cand_w0, cand_cross, plan_link, plan_next, plan_final,
+                                        plan_cross, n_loc, w, x, out_link, out_next)
+                loc_n[s, c] += stay
+                loc_n[loc, c] += drop
+                occ[loc] += stay + drop
                 for i in range(m):
-                    cnt = x[i]
                     k = out_link[i]
                     ns = out_next[i]
-                    loc_n[s, 0] -= cnt
-                    occ[loc] -= cnt
+                    cnt = _set_out(k, c, x[i], s, loc_n, occ, state_loc, link_cross, tb_prob,
+                                   tb_to, cap_left, ev, cls_next_attempt)
+                    if cnt == 0:
+                        continue
                     walkers = binom(cnt, link_walkp[k])
                     for part in range(2):
                         c2 = walkers if part == 0 else cnt - walkers
@@ -384,26 +494,28 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                         speed = walk_speed if part == 0 else link_speed[k]
                         prog = speed - u if budget_mode else speed
                         if prog > link_len[k]:
-                            link_arrivals[k] += c2
-                            loc_n[ns, 0] += c2
-                            occ[state_loc[ns]] += c2
+                            ev[EV_ARRIVALS, k] += c2
+                            free = _admit(ns, c, c2, loc_n, occ, state_loc, det_of_loc, hold,
+                                          det_pmf, det_cap, det_held, hold_base, wbuf, sbuf)
                             u2 = u + link_len[k]
-                            if u2 < speed:
+                            if free > 0 and u2 < speed:
                                 found = -1
                                 for q in range(n_nx):
-                                    if nx_state[q] == ns and nx_used[q] == u2:
+                                    if nx_state[q] == ns and nx_cls[q] == c and nx_used[q] == u2:
                                         found = q
                                         break
                                 if found >= 0:
-                                    nx_n[found] += c2
+                                    nx_n[found] += free
                                 else:
                                     if n_nx == nx_n.shape[0]:
                                         nx_state = _grow(nx_state, 2 * n_nx)
+                                        nx_cls = _grow(nx_cls, 2 * n_nx)
                                         nx_used = _grow(nx_used, 2 * n_nx)
                                         nx_n = _grow(nx_n, 2 * n_nx)
                                     nx_state[n_nx] = ns
+                                    nx_cls[n_nx] = c
                                     nx_used[n_nx] = u2
-                                    nx_n[n_nx] = c2
+                                    nx_n[n_nx] = free
                                     n_nx += 1
                         else:
                             if n_ck == ck_n.shape[0]:
@@ -416,16 +528,18 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                             ck_link[n_ck] = k
                             ck_prog[n_ck] = prog
                             ck_state[n_ck] = ns
-                            ck_flags[n_ck] = 0
+                            ck_flags[n_ck] = c << 1
                             ck_n[n_ck] = c2
                             n_ck += 1
             # swap worklists
             if wl_n.shape[0] < nx_n.shape[0]:
                 wl_state = np.zeros(nx_n.shape[0], dtype=np.int64)
+                wl_cls = np.zeros(nx_n.shape[0], dtype=np.int64)
                 wl_used = np.zeros(nx_n.shape[0])
                 wl_n = np.zeros(nx_n.shape[0], dtype=np.int64)
             for j in range(n_nx):
                 wl_state[j] = nx_state[j]
+                wl_cls[j] = nx_cls[j]
                 wl_used[j] = nx_used[j]
                 wl_n[j] = nx_n[j]
             n_wl = n_nx
@@ -463,30 +577,111 @@ def compact_cohorts(ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck):
 
 
 @nb.njit(cache=_CACHE)
-def spawn(loc_n, occ, weights, n, flag):
-    """Add ``n`` people over locations in proportion to ``weights``; returns counts per place."""
+def spawn(loc_n, occ, weights, n, cls):
+    """Add ``n`` people of class ``cls`` over locations in proportion to ``weights``."""
     m = weights.shape[0]
     w = weights.copy()
     out = np.zeros(m, dtype=np.int64)
     multinomial_into(n, w, m, out)
     for i in range(m):
         if out[i] > 0:
-            loc_n[i, flag] += out[i]
+            loc_n[i, cls] += out[i]
             occ[i] += out[i]
     return out
 
 
 @nb.njit(cache=_CACHE)
-def remove_at(loc_n, occ, state_loc, prob):
-    """Remove people standing at each location with that location's daily probability."""
-    removed = 0
+def remove_at(loc_n, occ, state_loc, prob, cls_ok, removed_loc, removed_cls):
+    """Remove people (of classes with ``cls_ok``) standing at each place with its daily chance."""
+    total = 0
     for s in range(loc_n.shape[0]):
-        p = prob[state_loc[s]]
+        loc = state_loc[s]
+        p = prob[loc]
         if p <= 0.0:
             continue
-        for f in range(2):
-            r = binom(loc_n[s, f], p)
-            loc_n[s, f] -= r
-            occ[state_loc[s]] -= r
-            removed += r
-    return removed
+        for c in range(loc_n.shape[1]):
+            if not cls_ok[c]:
+                continue
+            r = binom(loc_n[s, c], p)
+            if r == 0:
+                continue
+            loc_n[s, c] -= r
+            occ[loc] -= r
+            removed_loc[loc] += r
+            removed_cls[c] += r
+            total += r
+    return total
+
+
+@nb.njit(cache=_CACHE)
+def remove_up_to(loc_n, occ, state_loc, loc, n, priority, removed_loc, removed_cls):
+    """Remove up to ``n`` people standing at ``loc``: classes with priority 1 first, then 0.
+
+    Within a priority level the seats are shared in proportion to the counts (sequential
+    hypergeometric draws).
+    """
+    left = n
+    for level in (1, 0):
+        pool = 0
+        for s in range(loc_n.shape[0]):
+            if state_loc[s] != loc:
+                continue
+            for c in range(loc_n.shape[1]):
+                if priority[c] == level:
+                    pool += loc_n[s, c]
+        if pool == 0 or left == 0:
+            continue
+        take = min(left, pool)
+        for s in range(loc_n.shape[0]):
+            if state_loc[s] != loc:
+                continue
+            for c in range(loc_n.shape[1]):
+                if priority[c] != level or loc_n[s, c] == 0:
+                    continue
+                here = loc_n[s, c]
+                if take == 0:
+                    break
+                rest = pool - here
+                r = take if rest <= 0 else np.random.hypergeometric(here, rest, take)
+                pool -= here
+                take -= r
+                left -= r
+                loc_n[s, c] -= r
+                occ[loc] -= r
+                removed_loc[loc] += r
+                removed_cls[c] += r
+    return n - left
+
+
+@nb.njit(cache=_CACHE)
+def move_class(loc_n, prob, cls_from, cls_to):
+    """Move people of each class ``c`` with ``cls_from[c]`` to ``cls_to[c]`` with a daily chance."""
+    moved = 0
+    for s in range(loc_n.shape[0]):
+        for c in range(loc_n.shape[1]):
+            if not cls_from[c] or loc_n[s, c] == 0:
+                continue
+            r = binom(loc_n[s, c], prob)
+            loc_n[s, c] -= r
+            loc_n[s, cls_to[c]] += r
+            moved += r
+    return moved
+
+
+@nb.njit(cache=_CACHE)
+def release_detention(loc_n, occ, hold, det_loc, det_held, slot, removal_prob, removed_loc,
+                      removed_cls):
+    """Release everyone whose detention ends today; some are removed (deported)."""
+    for d in range(hold.shape[0]):
+        loc = det_loc[d]
+        for c in range(hold.shape[2]):
+            n = hold[d, slot, c]
+            if n == 0:
+                continue
+            hold[d, slot, c] = 0
+            det_held[d] -= n
+            r = binom(n, removal_prob[d])
+            loc_n[loc, c] += n - r
+            occ[loc] -= r
+            removed_loc[loc] += r
+            removed_cls[c] += r

@@ -222,7 +222,9 @@ class RouteTable:
     summed km of the whole path. For a planned state ``s`` (``s >= L``), ``plan_link[s]`` is the
     open link towards the next place of the plan (-1 if none: the plan is dropped),
     ``plan_next[s]`` the state on arrival and ``plan_final[s]`` the plan's destination.
-    ``cand_home`` holds the stay-close-to-home factor of each candidate (1.0 when off).
+    ``cand_home`` holds the stay-close-to-home factor of each candidate (1.0 when off);
+    ``cand_cross`` / ``plan_cross`` say whether a candidate path / the rest of a plan uses a
+    border crossing (people who gave up crossing avoid those).
     """
 
     ptr: np.ndarray
@@ -231,14 +233,16 @@ class RouteTable:
     cand_final: np.ndarray
     cand_dist: np.ndarray
     cand_home: np.ndarray
+    cand_cross: np.ndarray
     plan_link: np.ndarray
     plan_next: np.ndarray
     plan_final: np.ndarray
+    plan_cross: np.ndarray
     state_loc: np.ndarray
 
 
 def build_route_table(net: Network, link_open: np.ndarray, registry: StateRegistry,
-                      settings: Settings) -> RouteTable:
+                      settings: Settings, link_cross: np.ndarray | None = None) -> RouteTable:
     """Enumerate candidate paths for the current set of open links (see module docstring)."""
     mv = settings.move
     awareness = mv.awareness_level
@@ -252,7 +256,15 @@ def build_route_table(net: Network, link_open: np.ndarray, registry: StateRegist
     c_final: list[int] = []
     c_dist: list[float] = []
     c_home: list[float] = []
+    c_cross: list[bool] = []
     marker = net.type_marker
+    crossing_pairs: set[tuple[int, int]] = set()
+    if link_cross is not None:
+        crossing_pairs = {(int(net.link_src[k]), int(net.link_dst[k]))
+                          for k in np.flatnonzero(link_cross)}
+
+    def crosses(path: tuple[int, ...]) -> bool:
+        return any((path[i], path[i + 1]) in crossing_pairs for i in range(len(path) - 1))
 
     for origin in range(n):
         if awareness >= 1:
@@ -280,6 +292,7 @@ def build_route_table(net: Network, link_open: np.ndarray, registry: StateRegist
                 c_next.append(registry.state(route[0], route[1:]))
                 c_final.append(route[-1])
                 c_dist.append(dist)
+                c_cross.append(crosses((origin, *route)))
                 if mv.stay_close_to_home:
                     d = flee_distance(net, route[-1], origin)
                     c_home.append(1.0 / max(1.0, d) ** mv.home_distance_power)
@@ -292,12 +305,14 @@ def build_route_table(net: Network, link_open: np.ndarray, registry: StateRegist
     plan_link = [-1] * n
     plan_next = [-1] * n
     plan_final = [-1] * n
+    plan_cross = [False] * n
     s = n
     while s < registry.n_states:
         loc, plan = registry.state_loc[s], registry.state_plan[s]
         plan_link.append(next((k for k in out_open[loc] if int(net.link_dst[k]) == plan[0]), -1))
         plan_next.append(registry.state(plan[0], plan[1:]))
         plan_final.append(plan[-1])
+        plan_cross.append(crosses((loc, *plan)))
         s += 1
     return RouteTable(
         ptr=ptr,
@@ -306,9 +321,11 @@ def build_route_table(net: Network, link_open: np.ndarray, registry: StateRegist
         cand_final=np.array(c_final, dtype=np.int64),
         cand_dist=np.array(c_dist, dtype=np.float64),
         cand_home=np.array(c_home, dtype=np.float64),
+        cand_cross=np.array(c_cross, dtype=np.bool_),
         plan_link=np.array(plan_link, dtype=np.int64),
         plan_next=np.array(plan_next, dtype=np.int64),
         plan_final=np.array(plan_final, dtype=np.int64),
+        plan_cross=np.array(plan_cross, dtype=np.bool_),
         state_loc=np.array(registry.state_loc, dtype=np.int64),
     )
 

@@ -18,7 +18,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -42,6 +42,71 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 @dataclass
+class Events:
+    """Daily records of a run beyond populations: flows, border events, removals.
+
+    ``link_events[t, e, k]``: on day t and directed link k, ``e`` = attempts, entries,
+    turn-backs, arrivals (see `borderflow.kernel`). Per location: ``removed`` (returned,
+    deported or sunk), ``stranded`` (people who attempted a crossing at least once and stand
+    there), ``detained`` (held). Per origin: scheduled ``arrivals_by_origin`` and
+    ``removed_by_origin``. ``exposed_nights``: people sleeping at exposed places;
+    ``exposed_below_zero``: the same on nights below 0 °C.
+    """
+
+    loc_pop: np.ndarray
+    link_pop: np.ndarray
+    link_events: np.ndarray
+    spawned: np.ndarray
+    removed_total: np.ndarray
+    removed: np.ndarray
+    removed_by_origin: np.ndarray
+    arrivals_by_origin: np.ndarray
+    debt: np.ndarray
+    stranded: np.ndarray
+    detained: np.ndarray
+    exposed_nights: np.ndarray
+    exposed_below_zero: np.ndarray
+
+    @classmethod
+    def empty(cls, days: int, n_loc: int, n_links: int, n_origins: int) -> Events:
+        """All-zero records for a run of ``days`` days."""
+        i8 = np.int64
+        return cls(
+            loc_pop=np.zeros((days, n_loc), i8), link_pop=np.zeros((days, n_links), i8),
+            link_events=np.zeros((days, 4, n_links), i8), spawned=np.zeros(days, i8),
+            removed_total=np.zeros(days, i8), removed=np.zeros((days, n_loc), i8),
+            removed_by_origin=np.zeros((days, n_origins), i8),
+            arrivals_by_origin=np.zeros((days, n_origins), i8), debt=np.zeros(days, i8),
+            stranded=np.zeros((days, n_loc), i8), detained=np.zeros((days, n_loc), i8),
+            exposed_nights=np.zeros(days, i8), exposed_below_zero=np.zeros(days, i8),
+        )
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The records by name (for checkpoints)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def load(self, arrays: dict[str, np.ndarray]) -> None:
+        """Fill the records from `arrays` output (resuming a checkpoint)."""
+        for name, value in arrays.items():
+            getattr(self, name)[...] = value
+
+    @property
+    def attempts(self) -> np.ndarray:
+        """Crossing attempts per day and directed link."""
+        return self.link_events[:, 0, :]
+
+    @property
+    def entries(self) -> np.ndarray:
+        """Crossing attempts that got through, per day and directed link."""
+        return self.link_events[:, 1, :]
+
+    @property
+    def turnbacks(self) -> np.ndarray:
+        """Crossing attempts turned back, per day and directed link."""
+        return self.link_events[:, 2, :]
+
+
+@dataclass
 class Results:
     """Day-by-day output of one run (day t = state after day t's moves)."""
 
@@ -59,6 +124,9 @@ class Results:
     initial: int = 0  # people inserted into camps before day 0
     refugee_debt: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     observed: ObservedData | None = None
+    events: Events | None = None
+    origins: tuple[str, ...] = ("local",)
+    scenario_path: str | None = None
 
     @property
     def days(self) -> int:

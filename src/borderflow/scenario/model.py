@@ -10,10 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from borderflow.params import Settings
+
+if TYPE_CHECKING:
+    from borderflow.scenario.policies import Policies
 
 
 @dataclass(frozen=True)
@@ -103,3 +107,4 @@ class Scenario:
     observed: ObservedData | None
     settings: Settings
     warnings: tuple[str, ...] = ()
+    policies: Policies | None = None

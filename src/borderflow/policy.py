@@ -1,0 +1,187 @@
+"""Policies compiled to per-day arrays the engine reads: the `PolicySchedule`.
+
+`compile_policies` turns a scenario's `Policies` (dates already turned into days) and its
+`Network` into arrays indexed by day, link and location: scheduled arrivals per day, turn-back
+probabilities and daily capacities of crossings, one-way blocks, exposed places and temperatures,
+detention delays, return flights and voluntary return rates. Without a ``policies.yml`` the
+schedule is empty and the engine runs Flee's rules alone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from borderflow.network import Network
+from borderflow.scenario.policies import Policies, step_values
+
+LOCAL_ORIGIN = "local"  # people spawned by Flee's rules in conflict zones
+
+
+@dataclass(frozen=True)
+class PolicySchedule:
+    """Per-day policy arrays (T days, K directed links, L locations)."""
+
+    origins: tuple[str, ...]
+    arrivals: np.ndarray  # int64[T, R]: people entering on each arrival route per day
+    arrival_loc: np.ndarray  # int64[R]
+    arrival_origin: np.ndarray  # int64[R]
+    link_cross: np.ndarray  # bool[K]
+    turnback_prob: np.ndarray  # float[T, K]
+    turnback_to: np.ndarray  # int64[K]
+    crossing_cap: np.ndarray  # int64[T, K], -1 = unlimited
+    block_actions: dict[int, list[tuple[int, bool]]]  # day -> (link, reopen?)
+    exposed: np.ndarray  # bool[L]
+    temperature: np.ndarray  # float[T], NaN when unknown
+    det_loc: np.ndarray  # int64[D]
+    det_of_loc: np.ndarray  # int64[L], -1 = not a detention place
+    det_pmf: np.ndarray  # float[D, M]: chance of 1..M days
+    det_cap: np.ndarray  # int64[D], -1 = unlimited
+    det_removal: np.ndarray  # float[D]
+    flights: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # day -> (loc, seats)
+    voluntary_all: np.ndarray | None = None  # float[T, L]
+    voluntary_gave_up: np.ndarray | None = None  # float[T, L]
+    give_up_after: int | None = None
+    give_up_daily: float = 0.0
+
+    @property
+    def max_attempt_class(self) -> int:
+        """Highest attempt count kept per person (the give-up count, or 1 = "has tried")."""
+        if not self.link_cross.any():
+            return 0
+        return self.give_up_after if self.give_up_after else 1
+
+
+def _link(net: Network, src: str, dst: str) -> int | None:
+    a, b = net.index[src], net.index[dst]
+    for k in net.out_links[a]:
+        if int(net.link_dst[k]) == b:
+            return k
+    return None
+
+
+def compile_policies(policies: Policies | None, net: Network, days: int) -> PolicySchedule:
+    """Build the `PolicySchedule` for ``days`` days (raises ValueError on unknown links)."""
+    L, K, T = net.n_locations, net.n_links, days
+    p = policies or Policies()
+    origins = (LOCAL_ORIGIN, *[o for o in p.origins if o != LOCAL_ORIGIN])
+    R = len(p.arrivals)
+    arrivals = np.zeros((T, R), dtype=np.int64)
+    arrival_loc = np.zeros(R, dtype=np.int64)
+    arrival_origin = np.zeros(R, dtype=np.int64)
+    for r, route in enumerate(p.arrivals):
+        arrival_loc[r] = net.index[route.to]
+        arrival_origin[r] = origins.index(route.origin)
+        expected = np.array(step_values(route.seats_per_week, T)) * route.occupancy / 7.0
+        # deterministic rounding that keeps the running total exact
+        cum = np.floor(np.cumsum(expected) + 1e-9).astype(np.int64)
+        arrivals[:, r] = np.diff(np.concatenate([[0], cum]))
+
+    link_cross = np.zeros(K, dtype=bool)
+    tb_prob = np.zeros((T, K))
+    tb_to = np.zeros(K, dtype=np.int64)
+    cap = np.full((T, K), -1, dtype=np.int64)
+    for c in p.crossings:
+        k = _link(net, c.src, c.dst)
+        if k is None:
+            raise ValueError(f"crossing {c.src} -> {c.dst}: no such route in routes.csv")
+        link_cross[k] = True
+        tb_prob[:, k] = step_values(c.turnback_probability, T)
+        tb_to[k] = net.index[c.turnback_to]
+        if c.capacity_per_day is not None:
+            cap[:, k] = np.array(step_values(c.capacity_per_day, T, default=-1.0)).astype(int)
+
+    blocks: dict[int, list[tuple[int, bool]]] = {}
+    for b in p.blocks:
+        k = _link(net, b.src, b.dst)
+        if k is None:
+            raise ValueError(f"block {b.src} -> {b.dst}: no such route in routes.csv")
+        blocks.setdefault(max(b.start, 0), []).append((k, False))
+        if b.end >= 0:
+            blocks.setdefault(b.end, []).append((k, True))
+
+    exposed = np.zeros(L, dtype=bool)
+    for name in p.exposed:
+        exposed[net.index[name]] = True
+    temperature = (np.array(step_values(p.temperature, T, default=math.nan))
+                   if p.temperature else np.full(T, math.nan))
+
+    D = len(p.detentions)
+    M = max((len(d.delay_pmf) for d in p.detentions), default=1)
+    det_loc = np.zeros(D, dtype=np.int64)
+    det_of_loc = np.full(L, -1, dtype=np.int64)
+    det_pmf = np.zeros((D, M))
+    det_cap = np.full(D, -1, dtype=np.int64)
+    det_removal = np.zeros(D)
+    for i, d in enumerate(p.detentions):
+        det_loc[i] = net.index[d.location]
+        det_of_loc[det_loc[i]] = i
+        det_pmf[i, : len(d.delay_pmf)] = d.delay_pmf
+        det_cap[i] = -1 if d.capacity is None else d.capacity
+        det_removal[i] = d.removal_probability
+
+    flights: dict[int, list[tuple[int, int]]] = {}
+    for f in p.return_flights:
+        if 0 <= f.day < T:
+            flights.setdefault(f.day, []).append((net.index[f.location], f.seats))
+    vol_all = np.zeros((T, L))
+    vol_gave_up = np.zeros((T, L))
+    for v in p.voluntary_returns:
+        end = T if v.end < 0 else min(v.end, T)
+        target = vol_gave_up if v.only_gave_up else vol_all
+        target[max(v.start, 0):end, net.index[v.location]] = v.rate
+    return PolicySchedule(
+        origins=origins, arrivals=arrivals, arrival_loc=arrival_loc,
+        arrival_origin=arrival_origin, link_cross=link_cross, turnback_prob=tb_prob,
+        turnback_to=tb_to, crossing_cap=cap, block_actions=blocks, exposed=exposed,
+        temperature=temperature, det_loc=det_loc, det_of_loc=det_of_loc, det_pmf=det_pmf,
+        det_cap=det_cap, det_removal=det_removal, flights=flights, voluntary_all=vol_all,
+        voluntary_gave_up=vol_gave_up, give_up_after=p.give_up_after,
+        give_up_daily=(1.0 / p.give_up_after_days) if p.give_up_after_days else 0.0,
+    )
+
+
+@dataclass(frozen=True)
+class PersonClasses:
+    """Numbering of person classes: (first journey pending, attempts made, origin).
+
+    ``attempts == give_up_after`` means the person gave up crossing borders.
+    """
+
+    n_attempts: int  # attempt counts 0..n_attempts-1 are kept
+    n_origins: int
+    give_up_after: int | None
+
+    @property
+    def n(self) -> int:
+        """Number of classes."""
+        return 2 * self.n_attempts * self.n_origins
+
+    def index(self, fresh: int, attempts: int, origin: int) -> int:
+        """Class number of a combination."""
+        return fresh + 2 * (attempts + self.n_attempts * origin)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Per-class lookup arrays used by the kernel and the engine."""
+        n = self.n
+        fresh = np.zeros(n, dtype=np.bool_)
+        attempts = np.zeros(n, dtype=np.int64)
+        origin = np.zeros(n, dtype=np.int64)
+        travelled = np.zeros(n, dtype=np.int64)
+        next_attempt = np.zeros(n, dtype=np.int64)
+        gave_up = np.zeros(n, dtype=np.bool_)
+        top = self.n_attempts - 1
+        for o in range(self.n_origins):
+            for a in range(self.n_attempts):
+                for f in (0, 1):
+                    c = self.index(f, a, o)
+                    fresh[c] = bool(f)
+                    attempts[c] = a
+                    origin[c] = o
+                    travelled[c] = self.index(0, a, o)
+                    next_attempt[c] = self.index(0, min(a + 1, top), o)
+                    gave_up[c] = self.give_up_after is not None and a >= self.give_up_after
+        return {"fresh": fresh, "attempts": attempts, "origin": origin, "travelled": travelled,
+                "next_attempt": next_attempt, "gave_up": gave_up}
