@@ -6,6 +6,7 @@ a traceback), 1 on an internal error.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +24,9 @@ EXIT_INTERNAL = 1
 HELP_DAYS = "Days to simulate (default: the period file's Length)."
 HELP_SEED = "Random seed; the same seed gives the same output."
 HELP_SET = "Override a setting, e.g. --set move.awareness_level=2 (repeatable)."
+HELP_PARAM = "Override a policies.yml parameter, e.g. --param occupancy=0.7 (repeatable)."
+HELP_CHECKPOINT = "Save the run's state every N days to OUT/checkpoint.npz (0: never)."
+HELP_RESUME = "Continue from OUT/checkpoint.npz if it exists (same seed, same output)."
 
 
 def _err(message: str) -> None:
@@ -44,6 +48,20 @@ def _parse_sets(values: list[str] | None) -> dict[str, object]:
     return out
 
 
+def _parse_params(values: list[str] | None) -> dict[str, float]:
+    """``--param occupancy=0.7`` → ``{"occupancy": 0.7}``."""
+    out: dict[str, float] = {}
+    for item in values or []:
+        key, sep, raw = item.partition("=")
+        try:
+            out[key.strip()] = float(raw)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise typer.BadParameter(f"--param {item!r}: expected NAME=NUMBER")
+    return out
+
+
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario folder (Flee layout).")],
@@ -51,36 +69,54 @@ def run(
     seed: Annotated[int, typer.Option(help=HELP_SEED, min=0)] = 0,
     out: Annotated[Path, typer.Option(help="Results folder to write.")] = Path("results"),
     set_: Annotated[list[str] | None, typer.Option("--set", help=HELP_SET)] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", help=HELP_PARAM)] = None,
+    checkpoint_every: Annotated[int, typer.Option(help=HELP_CHECKPOINT, min=0)] = 0,
+    resume: Annotated[bool, typer.Option(help=HELP_RESUME)] = False,
     quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
 ) -> None:
-    """Run one simulation and write out.csv, populations.parquet, flows.parquet and run.json."""
+    """Run one simulation and write its results folder (out.csv, Parquet tables, series)."""
     from borderflow.engine import Simulation, SimulationError
     from borderflow.scenario import load_scenario
     from borderflow.scenario.errors import ScenarioError
 
     try:
         overrides = _parse_sets(set_)
-        sc = load_scenario(scenario, settings_overrides=overrides or None)
+        params = _parse_params(param)
+        sc = load_scenario(scenario, settings_overrides=overrides or None,
+                           parameters=params or None)
     except ScenarioError as exc:
         _err(f"error: invalid scenario {scenario}:\n{exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if not quiet:
         for w in sc.warnings:
             _err(f"warning: {w}")
+    ckpt = out / "checkpoint.npz"
+    kwargs = {"checkpoint": ckpt if (checkpoint_every or resume) else None,
+              "checkpoint_every": checkpoint_every, "resume": resume}
+    kill_at = int(os.environ.get("BORDERFLOW_TEST_SIGKILL_AFTER_DAY", "0") or 0)
     try:
         sim = Simulation(sc, seed=seed, days=days)
-        if sys.stderr.isatty() and not quiet:
+        if kill_at:  # for the interruption tests: a real kill -9 at a known day
+            import signal
+
+            def _die(day: int, n: int) -> None:
+                if day == kill_at:
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+            results = sim.run(progress=_die, **kwargs)
+        elif sys.stderr.isatty() and not quiet:
             from rich.progress import Progress
 
             with Progress(transient=True) as bar:
                 task = bar.add_task(f"{sc.name}", total=sim.days)
-                results = sim.run(progress=lambda d, n: bar.update(task, completed=d))
+                results = sim.run(progress=lambda d, n: bar.update(task, completed=d), **kwargs)
         else:
-            results = sim.run()
+            results = sim.run(**kwargs)
     except SimulationError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     written = results.save(out)
+    ckpt.unlink(missing_ok=True)  # the run is complete: its results replace the checkpoint
     if not quiet:
         _print_run_summary(results, written)
 
@@ -99,7 +135,19 @@ def _print_run_summary(results, written: list[Path]) -> None:
         table.add_row("people in the simulation (last day)", f"{present:,}")
         camps = results.camps
         table.add_row("people in camps (last day)", f"{int(camps.iloc[last].sum()):,}")
-        table.add_row("people removed", f"{int(results.removed.sum()):,}")
+        table.add_row("people removed (returned, deported or sunk)",
+                      f"{int(results.removed.sum()):,}")
+        ev = results.events
+        if ev is not None and results.crossing_links:
+            k = list(results.crossing_links)
+            for label, values in (("crossing attempts", ev.attempts), ("entries", ev.entries),
+                                  ("turn-backs", ev.turnbacks)):
+                table.add_row(label, f"{int(values[:, k].sum()):,}")
+        if ev is not None and ev.exposed_nights.any():
+            table.add_row("exposed person-nights", f"{int(ev.exposed_nights.sum()):,}")
+            table.add_row("  of which below 0 °C", f"{int(ev.exposed_below_zero.sum()):,}")
+        if ev is not None and ev.detained.any():
+            table.add_row("most people detained on one day", f"{int(ev.detained.sum(1).max()):,}")
     out_csv = next((p for p in written if p.name == "out.csv"), None)
     if out_csv is not None and results.days:
         from borderflow.metrics import validation_score

@@ -370,6 +370,9 @@ class Simulation:
             spawned=rec.spawned, removed=rec.removed_total, initial=state.initial,
             refugee_debt=rec.debt, observed=obs, events=rec, origins=pol.origins,
             scenario_path=str(sc.path),
+            location_countries=tuple(net.countries[i] for i in net.country_id),
+            crossing_links=tuple(int(k) for k in np.flatnonzero(pol.link_cross)),
+            series_defs=sc.policies.series if sc.policies is not None else (),
         )
 
     def _insert_day0(self, state: _State) -> None:

@@ -127,6 +127,9 @@ class Results:
     events: Events | None = None
     origins: tuple[str, ...] = ("local",)
     scenario_path: str | None = None
+    location_countries: tuple[str, ...] = ()
+    crossing_links: tuple[int, ...] = ()
+    series_defs: tuple = ()  # extra SeriesDef from policies.yml
 
     @property
     def days(self) -> int:
@@ -193,6 +196,32 @@ class Results:
         df["kind"] = df["kind"].astype("category")
         return df
 
+    def tidy_events(self) -> pd.DataFrame:
+        """Non-zero daily events: ``day, kind (link|location|origin), name, event, value``."""
+        ev = self.events
+        if ev is None:
+            return pd.DataFrame(columns=["day", "kind", "name", "event", "value"])
+        parts = []
+        link_names = np.array(self.link_names, dtype=object)
+        loc_names = np.array(self.location_names, dtype=object)
+        origins = np.array(self.origins, dtype=object)
+        items = [("link", link_names, name, ev.link_events[:, i, :])
+                 for i, name in enumerate(("attempts", "entries", "turnbacks", "arrivals"))]
+        items += [("location", loc_names, "removed", ev.removed),
+                  ("location", loc_names, "stranded", ev.stranded),
+                  ("location", loc_names, "detained", ev.detained),
+                  ("origin", origins, "arrived", ev.arrivals_by_origin),
+                  ("origin", origins, "removed", ev.removed_by_origin)]
+        for kind, names, event, values in items:
+            day, idx = np.nonzero(values)
+            if len(day):
+                parts.append(pd.DataFrame({"day": day.astype(np.int32), "kind": kind,
+                                           "name": names[idx], "event": event,
+                                           "value": values[day, idx].astype(np.int64)}))
+        if not parts:
+            return pd.DataFrame(columns=["day", "kind", "name", "event", "value"])
+        return pd.concat(parts, ignore_index=True)
+
     def save(self, out_dir: str | Path) -> list[Path]:
         """Write the results folder (see module docstring); returns the files written."""
         out = Path(out_dir)
@@ -212,6 +241,21 @@ class Results:
         })
         atomic_write(out / "flows.parquet", lambda p: flows.to_parquet(p, index=False))
         written.append(out / "flows.parquet")
+        if self.events is not None:
+            events = self.tidy_events()
+            atomic_write(out / "events.parquet", lambda p: events.to_parquet(p, index=False))
+            written.append(out / "events.parquet")
+        if self.location_countries:
+            from borderflow.outputs import monthly_table, series_kinds, series_table
+
+            daily = series_table(self, self.series_defs)
+            monthly = monthly_table(daily, series_kinds(self, self.series_defs))
+            daily_csv = daily.assign(date=daily["date"].dt.strftime("%Y-%m-%d"))
+            atomic_write(out / "series.csv",
+                         lambda p: daily_csv.to_csv(p, index=False, lineterminator="\n"))
+            atomic_write(out / "monthly.csv",
+                         lambda p: monthly.to_csv(p, index=False, lineterminator="\n"))
+            written += [out / "series.csv", out / "monthly.csv"]
         meta = {
             "scenario": self.scenario_name,
             "start_date": self.start_date.isoformat(),
@@ -221,6 +265,8 @@ class Results:
             "camps": list(self.camp_names),
             "spawned": self.spawned.tolist(),
             "removed": self.removed.tolist(),
+            "origins": list(self.origins),
+            "scenario_path": self.scenario_path,
             "borderflow_version": _version(),
         }
         text = json.dumps(meta, indent=1)

@@ -106,6 +106,35 @@ class VoluntaryReturn:
     only_gave_up: bool = False
 
 
+MEASURES = {
+    # measure: (applies to, kind)
+    "attempts": ("links", "flow"), "entries": ("links", "flow"),
+    "turnbacks": ("links", "flow"), "arrivals": ("links", "flow"),
+    "population": ("locations", "stock"), "stranded": ("locations", "stock"),
+    "detained": ("locations", "stock"), "removed": ("locations", "flow"),
+    "spawned": ("total", "flow"), "exposed_nights": ("total", "flow"),
+    "exposed_below_zero": ("total", "flow"),
+}
+
+
+@dataclass(frozen=True)
+class SeriesDef:
+    """A named daily output series: a measure summed over some places or links.
+
+    Links are chosen by ``into_country`` (links from another country into it), or listed in
+    ``links``; places by ``country`` or listed in ``locations``; with none, all of them.
+    ``cumulative`` turns a daily flow into a running total.
+    """
+
+    name: str
+    measure: str
+    into_country: str | None = None
+    country: str | None = None
+    locations: tuple[str, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()
+    cumulative: bool = False
+
+
 @dataclass(frozen=True)
 class Policies:
     """Everything in a ``policies.yml``, with dates turned into simulation days."""
@@ -121,6 +150,7 @@ class Policies:
     detentions: tuple[Detention, ...] = ()
     return_flights: tuple[ReturnFlight, ...] = ()
     voluntary_returns: tuple[VoluntaryReturn, ...] = ()
+    series: tuple[SeriesDef, ...] = ()
 
     @property
     def origins(self) -> tuple[str, ...]:
@@ -284,7 +314,7 @@ class _Reader:
 
 
 SECTIONS = ("parameters", "arrivals", "crossings", "attempts", "blocks", "zones", "detention",
-            "returns")
+            "returns", "series")
 
 
 def load_policies(root: Path, start: date, location_names: set[str], *,
@@ -333,12 +363,14 @@ def load_policies(root: Path, start: date, location_names: set[str], *,
     exposed, temperature = _zones(r, top.get("zones") or {}, root)
     detentions = _detentions(r, top.get("detention") or [])
     flights, voluntary = _returns(r, top.get("returns") or {})
+    series = _series(r, top.get("series") or [])
     if r.problems:
         raise ScenarioError(r.problems)
     return Policies(parameters=dict(params), arrivals=arrivals, crossings=crossings,
                     give_up_after=give_up_after, give_up_after_days=give_up_days,
                     blocks=blocks, exposed=exposed, temperature=temperature,
-                    detentions=detentions, return_flights=flights, voluntary_returns=voluntary)
+                    detentions=detentions, return_flights=flights, voluntary_returns=voluntary,
+                    series=series)
 
 
 def _items(r: _Reader, value: Any, path: tuple) -> list[tuple[tuple, Any]]:
@@ -569,6 +601,47 @@ def _returns(r: _Reader, value: Any) -> tuple[tuple[ReturnFlight, ...],
         if None not in (loc, rate, start, end):
             voluntary.append(VoluntaryReturn(loc, rate, start, end, only))  # type: ignore[arg-type]
     return tuple(flights), tuple(voluntary)
+
+
+def _series(r: _Reader, value: Any) -> tuple[SeriesDef, ...]:
+    out: list[SeriesDef] = []
+    names: set[str] = set()
+    for p, item in _items(r, value, ("series",)):
+        d = r.keys(item, p, ("name", "measure", "into_country", "country", "locations",
+                             "links", "cumulative"), ("name", "measure"))
+        if d is None or not {"name", "measure"} <= d.keys():
+            continue
+        name = d["name"]
+        if not isinstance(name, str) or not name.strip() or name in names:
+            r.problem((*p, "name"), f"{name!r} is not valid (expected a new, non-empty name)")
+            continue
+        measure = d["measure"]
+        if measure not in MEASURES:
+            hint = difflib.get_close_matches(str(measure), list(MEASURES), n=1)
+            extra = f"; did you mean '{hint[0]}'?" if hint else ""
+            r.problem((*p, "measure"), f"unknown measure {measure!r} (expected one of "
+                                       f"{', '.join(MEASURES)}){extra}")
+            continue
+        locs: list[str] = []
+        for q, item2 in _items(r, d.get("locations") or [], (*p, "locations")):
+            if (loc := r.location(item2, q)) is not None:
+                locs.append(loc)
+        links: list[tuple[str, str]] = []
+        for q, item2 in _items(r, d.get("links") or [], (*p, "links")):
+            if not isinstance(item2, list) or len(item2) != 2:
+                r.problem(q, "expected [from, to]")
+                continue
+            a, b = r.location(item2[0], (*q, 0)), r.location(item2[1], (*q, 1))
+            if a is not None and b is not None:
+                links.append((a, b))
+        cumulative = d.get("cumulative", False)
+        if not isinstance(cumulative, bool):
+            r.problem((*p, "cumulative"), f"{cumulative!r} is not valid (expected true or false)")
+            continue
+        names.add(name)
+        out.append(SeriesDef(name.strip(), measure, d.get("into_country"), d.get("country"),
+                             tuple(locs), tuple(links), cumulative))
+    return tuple(out)
 
 
 def step_values(steps: tuple[Step, ...], days: int, default: float = 0.0) -> list[float]:
