@@ -81,6 +81,30 @@ def test_give_up_after_attempts_stops_crossing(tmp_path, write_scenario):
     assert res.locations["F"].tolist() == [10] * 8
 
 
+def test_giving_up_on_one_border_then_trying_another(tmp_path, write_scenario):
+    locations = [*LOCATIONS, ("R", "R", "Other", 1.0, 1.0, "forwarding_hub", None, 0),
+                 ("S", "R", "Other", 1.0, 2.0, "camp", None, 0)]
+    routes = [*ROUTES, ("F", "R", 10), ("R", "S", 10)]
+    folder = write_scenario(tmp_path, name="two", locations=locations, routes=routes,
+                            conflicts=None, refugees=None, length=6, settings=SETTINGS)
+    pol = {
+        "arrivals": flights(10, until="2020-01-02"),
+        "crossings": [{"from": "F", "to": "P", "turnback_probability": 1.0},
+                      {"from": "F", "to": "R", "turnback_probability": 0.0}],
+        "attempts": {"give_up_after": 2},
+        "blocks": [*BLOCK_RETURN, {"from": "R", "to": "F", "start": 0},
+                   {"from": "F", "to": "R", "start": 0, "end": "2020-01-04"}],
+    }
+    (folder / "policies.yml").write_text(yaml.safe_dump(pol, sort_keys=False), encoding="utf-8")
+    res = run(folder)
+    far, other = res.link_names.index("F->P"), res.link_names.index("F->R")
+    # two attempts into Far (days 0, 1), then they give up on it and wait: the way into Other
+    # opens on day 3 and they all get through there.
+    assert res.events.attempts[:, far].tolist() == [10, 10, 0, 0, 0, 0]
+    assert res.events.entries[:, other].tolist() == [0, 0, 0, 10, 0, 0]
+    assert res.locations["S"].tolist() == [0, 0, 0, 10, 10, 10]
+
+
 def test_daily_capacity_makes_a_queue(tmp_path, write_scenario):
     pol = {
         "arrivals": flights(100, until="2020-01-02"),

@@ -35,7 +35,7 @@ import numpy as np
 from borderflow import kernel
 from borderflow.network import Network, StateRegistry, build_route_table, compile_network
 from borderflow.params import Settings
-from borderflow.policy import PersonClasses, PolicySchedule, compile_policies
+from borderflow.policy import PolicySchedule, compile_policies
 from borderflow.results import Events, Results, atomic_write
 from borderflow.scenario.model import Scenario
 from borderflow.scenario.series import spawn_schedule
@@ -134,8 +134,7 @@ class Simulation:
                                                            self.days)
         except ValueError as exc:
             raise SimulationError(str(exc)) from None
-        n_att = self.policy.max_attempt_class + 1
-        self.classes = PersonClasses(n_att, len(self.policy.origins), self.policy.give_up_after)
+        self.classes = self.policy.person_classes()
         self.cls = self.classes.arrays()
         # Numba's generator is reseeded every day from these, so a run's state at the end of
         # any day is enough to resume it with identical output.
@@ -238,10 +237,7 @@ class Simulation:
         arrival_cls = [self.classes.index(0, 0, int(o)) for o in pol.arrival_origin]
         all_cls = np.ones(self.classes.n, dtype=np.bool_)
         gave_up_cls = cls["gave_up"]
-        attempting = (cls["attempts"] >= 1) & ~gave_up_cls
-        give_up_target = np.array([self.classes.index(0, self.classes.n_attempts - 1,
-                                                      int(cls["origin"][c]))
-                                   for c in range(self.classes.n)], dtype=np.int64)
+        attempting = cls["attempts"] >= 1
         priority = gave_up_cls.astype(np.int64)
         ring = state.hold.shape[1]
         capacity = net.capacity
@@ -325,7 +321,7 @@ class Simulation:
                 table.ptr, table.cand_link, table.cand_next, table.cand_final, table.cand_dist,
                 table.cand_home, table.cand_cross, table.plan_link, table.plan_next,
                 table.plan_final, table.plan_cross, table.state_loc, cls["fresh"],
-                cls["travelled"], cls["next_attempt"], gave_up_cls, pol.det_of_loc,
+                cls["travelled"], cls["turnback"], cls["avoid"], pol.det_of_loc,
                 state.hold, pol.det_pmf, pol.det_cap, state.det_held, t % ring, fp, ip,
                 rec.link_events[t], self.stats)
             state.ck = list(res[:5])
@@ -347,7 +343,8 @@ class Simulation:
                                  pol.voluntary_gave_up[t], gave_up_cls, removed_loc,
                                  removed_cls)
             if pol.give_up_daily > 0:
-                kernel.move_class(state.loc_n, pol.give_up_daily, attempting, give_up_target)
+                kernel.move_class(state.loc_n, pol.give_up_daily, attempting,
+                                  cls["give_up_target"])
             day_removed = int(removed_cls.sum())
             rec.removed_total[t] = day_removed
             state.total_removed += day_removed
@@ -447,15 +444,14 @@ class Simulation:
         ck, n_ck = state.ck, state.n_ck
         rec.loc_pop[t] = state.occ
         rec.link_pop[t] = np.bincount(ck[0][:n_ck], weights=ck[4][:n_ck], minlength=K)
-        tried = self.cls["attempts"] >= 1
+        tried = self.cls["tried"]
         if tried.any():
             rec.stranded[t] = np.bincount(state_loc, weights=state.loc_n[:, tried].sum(axis=1),
                                           minlength=L)
         if len(self.policy.det_loc):
             rec.detained[t, self.policy.det_loc] = state.det_held
-        exposed = self.policy.exposed
-        if exposed.any():
-            nights = int(state.occ[exposed].sum())
+        if self.policy.exposed.any():
+            nights = int(state.occ[self.policy.exposed_days[t]].sum())
             rec.exposed_nights[t] = nights
             if self.policy.temperature[t] < 0:  # NaN (unknown) compares False
                 rec.exposed_below_zero[t] = nights

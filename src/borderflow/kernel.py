@@ -127,18 +127,19 @@ def _grow(arr, size):
 
 
 @nb.njit(cache=_CACHE)
-def _choose(s, movers, gave_up, occ, is_camp, capacity, buffer, wp, ptr, cand_link, cand_next,
+def _choose(s, movers, avoid, occ, is_camp, capacity, buffer, wp, ptr, cand_link, cand_next,
             cand_final, cand_w0, cand_cross, plan_link, plan_next, plan_final, plan_cross,
             n_loc, w, x, out_link, out_next):
     """Route choice for ``movers`` people leaving stay state ``s``.
 
     Fills ``out_link``/``out_next``/``x`` with m (link, next state, count) groups and returns
     (m, stay, drop): ``stay`` people stay in state ``s``; ``drop`` stay but lose their plan.
-    People who gave up crossing borders never choose a route that crosses one.
+    ``avoid`` is a bit mask of border groups these people gave up on: they never choose a
+    route that crosses into one of them (``cand_cross`` holds each route's groups as bits).
     """
     if s >= n_loc:  # planned state: follow the plan
         k = plan_link[s]
-        if k < 0 or (gave_up and plan_cross[s]):
+        if k < 0 or (avoid & plan_cross[s]) != 0:
             return 0, 0, movers  # the next link has closed (or is a crossing): plan dropped
         f = plan_final[s]
         if is_camp[f] and cap_multiplier(occ[f], capacity[f], buffer) < 0.5:
@@ -153,7 +154,7 @@ def _choose(s, movers, gave_up, occ, is_camp, capacity, buffer, wp, ptr, cand_li
         return 0, movers, 0
     for i in range(m):
         c = a + i
-        if gave_up and cand_cross[c]:
+        if (avoid & cand_cross[c]) != 0:
             w[i] = -1.0
             continue
         f = cand_final[c]
@@ -182,12 +183,13 @@ def _choose(s, movers, gave_up, occ, is_camp, capacity, buffer, wp, ptr, cand_li
 
 @nb.njit(cache=_CACHE)
 def _set_out(k, c, x, s, loc_n, occ, state_loc, link_cross, tb_prob, tb_to, cap_left, ev,
-             cls_next_attempt):
+             cls_turnback):
     """``x`` people of class ``c`` leave state ``s`` on link ``k``; returns how many go on it.
 
     On a border crossing each traversal is an attempt: up to the day's capacity may try (the
     rest wait where they are), and each attempt is turned back with the day's probability, to
-    the crossing's turn-back place, one attempt more.
+    the crossing's turn-back place, in the class ``cls_turnback[c, group]`` (one attempt more
+    at that group, or giving up on it). ``link_cross[k]`` is the crossing's group + 1.
     """
     if link_cross[k] == 0:
         return x
@@ -206,7 +208,7 @@ def _set_out(k, c, x, s, loc_n, occ, state_loc, link_cross, tb_prob, tb_to, cap_
     ev[EV_ENTRIES, k] += go - tb
     if tb > 0:
         dest = tb_to[k]
-        loc_n[dest, cls_next_attempt[c]] += tb
+        loc_n[dest, cls_turnback[c, link_cross[k] - 1]] += tb
         occ[dest] += tb
     return go - tb
 
@@ -253,7 +255,7 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
              capacity, link_len, link_speed, link_walkp, link_src, link_cross, tb_prob, tb_to,
              cap_left, ptr, cand_link, cand_next, cand_final, cand_dist, cand_home, cand_cross,
              plan_link, plan_next, plan_final, plan_cross, state_loc, cls_fresh,
-             cls_travelled, cls_next_attempt, cls_gave_up, det_of_loc, hold, det_pmf, det_cap,
+             cls_travelled, cls_turnback, cls_avoid, det_of_loc, hold, det_pmf, det_cap,
              det_held, hold_base, fp, ip, ev, stats):
     """Advance one day: departures (pass 1), then travel with chained hops (pass 2).
 
@@ -313,7 +315,7 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             movers = leaving[s, c]
             if movers == 0:
                 continue
-            m, stay, drop = _choose(s, movers, cls_gave_up[c], occ, is_camp, capacity, buffer,
+            m, stay, drop = _choose(s, movers, cls_avoid[c], occ, is_camp, capacity, buffer,
                                     wp, ptr, cand_link, cand_next, cand_final, cand_w0,
                                     cand_cross, plan_link, plan_next, plan_final, plan_cross,
                                     n_loc, w, x, out_link, out_next)
@@ -323,7 +325,7 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             occ[loc] += stay + drop
             for i in range(m):
                 go = _set_out(out_link[i], c, x[i], s, loc_n, occ, state_loc, link_cross,
-                              tb_prob, tb_to, cap_left, ev, cls_next_attempt)
+                              tb_prob, tb_to, cap_left, ev, cls_turnback)
                 if go == 0:
                     continue
                 if n_ck == ck_n.shape[0]:
@@ -472,7 +474,7 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                 loc_n[s, c] -= movers
                 occ[loc] -= movers
                 u = wl_used[j]
-                m, stay, drop = _choose(s, movers, cls_gave_up[c], occ, is_camp, capacity,
+                m, stay, drop = _choose(s, movers, cls_avoid[c], occ, is_camp, capacity,
                                         buffer, wp, ptr, cand_link, cand_next, cand_final,
                                         cand_w0, cand_cross, plan_link, plan_next, plan_final,
                                         plan_cross, n_loc, w, x, out_link, out_next)
@@ -483,7 +485,7 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                     k = out_link[i]
                     ns = out_next[i]
                     cnt = _set_out(k, c, x[i], s, loc_n, occ, state_loc, link_cross, tb_prob,
-                                   tb_to, cap_left, ev, cls_next_attempt)
+                                   tb_to, cap_left, ev, cls_turnback)
                     if cnt == 0:
                         continue
                     walkers = binom(cnt, link_walkp[k])

@@ -223,8 +223,8 @@ class RouteTable:
     open link towards the next place of the plan (-1 if none: the plan is dropped),
     ``plan_next[s]`` the state on arrival and ``plan_final[s]`` the plan's destination.
     ``cand_home`` holds the stay-close-to-home factor of each candidate (1.0 when off);
-    ``cand_cross`` / ``plan_cross`` say whether a candidate path / the rest of a plan uses a
-    border crossing (people who gave up crossing avoid those).
+    ``cand_cross`` / ``plan_cross`` hold, as bits, the border-crossing groups a candidate path /
+    the rest of a plan crosses into (people who gave up on a group avoid those).
     """
 
     ptr: np.ndarray
@@ -256,15 +256,18 @@ def build_route_table(net: Network, link_open: np.ndarray, registry: StateRegist
     c_final: list[int] = []
     c_dist: list[float] = []
     c_home: list[float] = []
-    c_cross: list[bool] = []
+    c_cross: list[int] = []
     marker = net.type_marker
-    crossing_pairs: set[tuple[int, int]] = set()
-    if link_cross is not None:
-        crossing_pairs = {(int(net.link_src[k]), int(net.link_dst[k]))
-                          for k in np.flatnonzero(link_cross)}
+    crossing_bit: dict[tuple[int, int], int] = {}
+    if link_cross is not None:  # link_cross[k] = crossing group + 1, 0 = not a crossing
+        crossing_bit = {(int(net.link_src[k]), int(net.link_dst[k])): 1 << (int(link_cross[k]) - 1)
+                        for k in np.flatnonzero(link_cross)}
 
-    def crosses(path: tuple[int, ...]) -> bool:
-        return any((path[i], path[i + 1]) in crossing_pairs for i in range(len(path) - 1))
+    def crosses(path: tuple[int, ...]) -> int:
+        mask = 0
+        for i in range(len(path) - 1):
+            mask |= crossing_bit.get((path[i], path[i + 1]), 0)
+        return mask
 
     for origin in range(n):
         if awareness >= 1:
@@ -305,7 +308,7 @@ def build_route_table(net: Network, link_open: np.ndarray, registry: StateRegist
     plan_link = [-1] * n
     plan_next = [-1] * n
     plan_final = [-1] * n
-    plan_cross = [False] * n
+    plan_cross = [0] * n
     s = n
     while s < registry.n_states:
         loc, plan = registry.state_loc[s], registry.state_plan[s]
@@ -321,11 +324,11 @@ def build_route_table(net: Network, link_open: np.ndarray, registry: StateRegist
         cand_final=np.array(c_final, dtype=np.int64),
         cand_dist=np.array(c_dist, dtype=np.float64),
         cand_home=np.array(c_home, dtype=np.float64),
-        cand_cross=np.array(c_cross, dtype=np.bool_),
+        cand_cross=np.array(c_cross, dtype=np.int64),
         plan_link=np.array(plan_link, dtype=np.int64),
         plan_next=np.array(plan_next, dtype=np.int64),
         plan_final=np.array(plan_final, dtype=np.int64),
-        plan_cross=np.array(plan_cross, dtype=np.bool_),
+        plan_cross=np.array(plan_cross, dtype=np.int64),
         state_loc=np.array(registry.state_loc, dtype=np.int64),
     )
 

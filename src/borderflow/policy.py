@@ -28,7 +28,7 @@ class PolicySchedule:
     arrivals: np.ndarray  # int64[T, R]: people entering on each arrival route per day
     arrival_loc: np.ndarray  # int64[R]
     arrival_origin: np.ndarray  # int64[R]
-    link_cross: np.ndarray  # bool[K]
+    link_cross: np.ndarray  # int64[K]: border group + 1, 0 = not a crossing
     turnback_prob: np.ndarray  # float[T, K]
     turnback_to: np.ndarray  # int64[K]
     crossing_cap: np.ndarray  # int64[T, K], -1 = unlimited
@@ -45,13 +45,18 @@ class PolicySchedule:
     voluntary_gave_up: np.ndarray | None = None  # float[T, L]
     give_up_after: int | None = None
     give_up_daily: float = 0.0
+    groups: tuple[str, ...] = ()
+    exposed_days: np.ndarray | None = None  # bool[T, L]
 
     @property
-    def max_attempt_class(self) -> int:
-        """Highest attempt count kept per person (the give-up count, or 1 = "has tried")."""
-        if not self.link_cross.any():
-            return 0
-        return self.give_up_after if self.give_up_after else 1
+    def n_groups(self) -> int:
+        """Number of border groups (crossings are grouped, by default by country entered)."""
+        return len(self.groups)
+
+    def person_classes(self) -> PersonClasses:
+        """The class numbering this schedule needs."""
+        possible = bool(self.give_up_after) or self.give_up_daily > 0
+        return PersonClasses(self.n_groups, self.give_up_after, len(self.origins), possible)
 
 
 def _link(net: Network, src: str, dst: str) -> int | None:
@@ -79,7 +84,8 @@ def compile_policies(policies: Policies | None, net: Network, days: int) -> Poli
         cum = np.floor(np.cumsum(expected) + 1e-9).astype(np.int64)
         arrivals[:, r] = np.diff(np.concatenate([[0], cum]))
 
-    link_cross = np.zeros(K, dtype=bool)
+    link_cross = np.zeros(K, dtype=np.int64)
+    groups: list[str] = []
     tb_prob = np.zeros((T, K))
     tb_to = np.zeros(K, dtype=np.int64)
     cap = np.full((T, K), -1, dtype=np.int64)
@@ -87,7 +93,10 @@ def compile_policies(policies: Policies | None, net: Network, days: int) -> Poli
         k = _link(net, c.src, c.dst)
         if k is None:
             raise ValueError(f"crossing {c.src} -> {c.dst}: no such route in routes.csv")
-        link_cross[k] = True
+        group = c.group or net.countries[net.country_id[net.index[c.dst]]]
+        if group not in groups:
+            groups.append(group)
+        link_cross[k] = groups.index(group) + 1
         tb_prob[:, k] = step_values(c.turnback_probability, T)
         tb_to[k] = net.index[c.turnback_to]
         if c.capacity_per_day is not None:
@@ -103,8 +112,11 @@ def compile_policies(policies: Policies | None, net: Network, days: int) -> Poli
             blocks.setdefault(b.end, []).append((k, True))
 
     exposed = np.zeros(L, dtype=bool)
-    for name in p.exposed:
-        exposed[net.index[name]] = True
+    exposed_days = np.zeros((T, L), dtype=bool)
+    for z in p.exposed:
+        i = net.index[z.location]
+        exposed[i] = True
+        exposed_days[max(z.start, 0):(T if z.end < 0 else min(z.end, T)), i] = True
     temperature = (np.array(step_values(p.temperature, T, default=math.nan))
                    if p.temperature else np.full(T, math.nan))
 
@@ -140,48 +152,75 @@ def compile_policies(policies: Policies | None, net: Network, days: int) -> Poli
         det_cap=det_cap, det_removal=det_removal, flights=flights, voluntary_all=vol_all,
         voluntary_gave_up=vol_gave_up, give_up_after=p.give_up_after,
         give_up_daily=(1.0 / p.give_up_after_days) if p.give_up_after_days else 0.0,
+        groups=tuple(groups), exposed_days=exposed_days,
     )
 
 
 @dataclass(frozen=True)
 class PersonClasses:
-    """Numbering of person classes: (first journey pending, attempts made, origin).
+    """Numbering of person classes: the attributes that rules read, as a second count axis.
 
-    ``attempts == give_up_after`` means the person gave up crossing borders.
+    A class is (first journey pending ``f``, attempts ``a`` at the border group ``g`` last tried,
+    groups given up on ``m`` as a bit mask, origin ``o``). With ``give_up_after = K`` a person
+    turned back a K-th time at a group gives up on it (``m |= bit(g)``) and may try another;
+    without it, ``a`` only says "has tried" (0 or 1). Without crossings there is one attempt
+    state and no groups, so Flee's scenarios use just the two classes ``f = 0, 1``.
     """
 
-    n_attempts: int  # attempt counts 0..n_attempts-1 are kept
-    n_origins: int
+    n_groups: int
     give_up_after: int | None
+    n_origins: int
+    give_up_possible: bool = False
+
+    def _combos(self) -> list[tuple[int, int, int, int, int]]:
+        G = self.n_groups
+        top = (self.give_up_after - 1) if self.give_up_after else 1
+        attempt_states = [(0, 0)] + [(a, g) for g in range(G) for a in range(1, top + 1)]
+        masks = range(1 << G) if (self.give_up_possible and G) else [0]
+        return [(f, a, g, m, o) for o in range(self.n_origins) for m in masks
+                for (a, g) in attempt_states for f in (0, 1)]
 
     @property
     def n(self) -> int:
         """Number of classes."""
-        return 2 * self.n_attempts * self.n_origins
+        return len(self._combos())
 
-    def index(self, fresh: int, attempts: int, origin: int) -> int:
+    def index(self, fresh: int, attempts: int, origin: int, group: int = 0,
+              mask: int = 0) -> int:
         """Class number of a combination."""
-        return fresh + 2 * (attempts + self.n_attempts * origin)
+        return self._lookup()[(fresh, attempts, group if attempts else 0, mask, origin)]
+
+    def _lookup(self) -> dict[tuple[int, int, int, int, int], int]:
+        return {combo: i for i, combo in enumerate(self._combos())}
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Per-class lookup arrays used by the kernel and the engine."""
-        n = self.n
-        fresh = np.zeros(n, dtype=np.bool_)
-        attempts = np.zeros(n, dtype=np.int64)
-        origin = np.zeros(n, dtype=np.int64)
-        travelled = np.zeros(n, dtype=np.int64)
-        next_attempt = np.zeros(n, dtype=np.int64)
-        gave_up = np.zeros(n, dtype=np.bool_)
-        top = self.n_attempts - 1
-        for o in range(self.n_origins):
-            for a in range(self.n_attempts):
-                for f in (0, 1):
-                    c = self.index(f, a, o)
-                    fresh[c] = bool(f)
-                    attempts[c] = a
-                    origin[c] = o
-                    travelled[c] = self.index(0, a, o)
-                    next_attempt[c] = self.index(0, min(a + 1, top), o)
-                    gave_up[c] = self.give_up_after is not None and a >= self.give_up_after
-        return {"fresh": fresh, "attempts": attempts, "origin": origin, "travelled": travelled,
-                "next_attempt": next_attempt, "gave_up": gave_up}
+        combos = self._combos()
+        look = self._lookup()
+        n, G = len(combos), self.n_groups
+        full = (1 << G) - 1
+        top = (self.give_up_after - 1) if self.give_up_after else 1
+        out = {
+            "fresh": np.zeros(n, dtype=np.bool_), "attempts": np.zeros(n, dtype=np.int64),
+            "origin": np.zeros(n, dtype=np.int64), "travelled": np.zeros(n, dtype=np.int64),
+            "avoid": np.zeros(n, dtype=np.int64), "gave_up": np.zeros(n, dtype=np.bool_),
+            "tried": np.zeros(n, dtype=np.bool_), "give_up_target": np.arange(n),
+            "turnback": np.zeros((n, max(G, 1)), dtype=np.int64),
+        }
+        for c, (f, a, g, m, o) in enumerate(combos):
+            out["fresh"][c] = bool(f)
+            out["attempts"][c] = a
+            out["origin"][c] = o
+            out["travelled"][c] = look[(0, a, g, m, o)]
+            out["avoid"][c] = m
+            out["gave_up"][c] = G > 0 and m == full
+            out["tried"][c] = a > 0 or m != 0
+            if a > 0 and self.give_up_possible:
+                out["give_up_target"][c] = look[(0, 0, 0, m | (1 << g), o)]
+            for grp in range(G):
+                a2 = a + 1 if (g == grp and a > 0) else 1
+                if self.give_up_after and a2 >= self.give_up_after:
+                    out["turnback"][c, grp] = look[(0, 0, 0, m | (1 << grp), o)]
+                else:
+                    out["turnback"][c, grp] = look[(0, min(a2, top), grp, m, o)]
+        return out

@@ -64,6 +64,16 @@ class Crossing:
     turnback_to: str
     turnback_probability: tuple[Step, ...]
     capacity_per_day: tuple[Step, ...] | None = None
+    group: str | None = None  # border group (default: the country entered)
+
+
+@dataclass(frozen=True)
+class ExposedZone:
+    """People standing at ``location`` sleep exposed between ``start`` and ``end`` (-1: on)."""
+
+    location: str
+    start: int = -(10**9)
+    end: int = -1
 
 
 @dataclass(frozen=True)
@@ -145,7 +155,7 @@ class Policies:
     give_up_after: int | None = None
     give_up_after_days: float | None = None
     blocks: tuple[Block, ...] = ()
-    exposed: tuple[str, ...] = ()
+    exposed: tuple[ExposedZone, ...] = ()
     temperature: tuple[Step, ...] = ()
     detentions: tuple[Detention, ...] = ()
     return_flights: tuple[ReturnFlight, ...] = ()
@@ -403,7 +413,7 @@ def _crossings(r: _Reader, value: Any) -> tuple[Crossing, ...]:
     out = []
     for p, item in _items(r, value, ("crossings",)):
         d = r.keys(item, p, ("from", "to", "turnback_to", "turnback_probability",
-                             "capacity_per_day"), ("from", "to", "turnback_probability"))
+                             "capacity_per_day", "group"), ("from", "to", "turnback_probability"))
         if d is None or not {"from", "to", "turnback_probability"} <= d.keys():
             continue
         src = r.location(d["from"], (*p, "from"))
@@ -413,9 +423,13 @@ def _crossings(r: _Reader, value: Any) -> tuple[Crossing, ...]:
         cap = None
         if d.get("capacity_per_day") is not None:
             cap = r.steps(d["capacity_per_day"], (*p, "capacity_per_day"), low=0)
+        group = d.get("group")
+        if group is not None and (not isinstance(group, str) or not group.strip()):
+            r.problem((*p, "group"), f"{group!r} is not valid (expected a group name)")
+            continue
         if None not in (src, dst, back, prob) and (cap is not None
                                                    or d.get("capacity_per_day") is None):
-            out.append(Crossing(src, dst, back, prob, cap))
+            out.append(Crossing(src, dst, back, prob, cap, group))
     return tuple(out)
 
 
@@ -451,15 +465,26 @@ def _blocks(r: _Reader, value: Any) -> tuple[Block, ...]:
     return tuple(out)
 
 
-def _zones(r: _Reader, value: Any, root: Path) -> tuple[tuple[str, ...], tuple[Step, ...]]:
+def _zones(r: _Reader, value: Any, root: Path) -> tuple[tuple[ExposedZone, ...],
+                                                        tuple[Step, ...]]:
     d = r.keys(value, ("zones",), ("exposed", "temperature"))
     if d is None:
         return (), ()
-    exposed: list[str] = []
+    exposed: list[ExposedZone] = []
     for p, item in _items(r, d.get("exposed") or [], ("zones", "exposed")):
+        if isinstance(item, dict):  # {location, start, end}: exposed only between dates
+            z = r.keys(item, p, ("location", "start", "end"), ("location",))
+            if z is None or "location" not in z:
+                continue
+            name = r.location(z["location"], (*p, "location"))
+            start = r.day(z["start"], (*p, "start")) if z.get("start") is not None else -10**9
+            end = r.day(z["end"], (*p, "end")) if z.get("end") is not None else -1
+            if name is not None and start is not None and end is not None:
+                exposed.append(ExposedZone(name, start, end))
+            continue
         name = r.location(item, p)
         if name is not None:
-            exposed.append(name)
+            exposed.append(ExposedZone(name))
     temp: tuple[Step, ...] = ()
     t = d.get("temperature")
     if isinstance(t, dict):
