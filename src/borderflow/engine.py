@@ -322,8 +322,8 @@ class Simulation:
                 table.cand_home, table.cand_cross, table.plan_link, table.plan_next,
                 table.plan_final, table.plan_cross, table.state_loc, cls["fresh"],
                 cls["travelled"], cls["turnback"], cls["avoid"], pol.det_of_loc,
-                state.hold, pol.det_pmf, pol.det_cap, state.det_held, t % ring, fp, ip,
-                rec.link_events[t], self.stats)
+                state.hold, pol.det_pmf, pol.det_cap, pol.det_prob, state.det_held, t % ring,
+                fp, ip, rec.link_events[t], self.stats)
             state.ck = list(res[:5])
             state.n_ck = kernel.compact_cohorts(*state.ck, res[5])
 

@@ -214,12 +214,13 @@ def _set_out(k, c, x, s, loc_n, occ, state_loc, link_cross, tb_prob, tb_to, cap_
 
 
 @nb.njit(cache=_CACHE)
-def _admit(ns, c, cnt, loc_n, occ, state_loc, det_of_loc, hold, det_pmf, det_cap, det_held,
-           hold_base, wbuf, sbuf):
+def _admit(ns, c, cnt, loc_n, occ, state_loc, det_of_loc, hold, det_pmf, det_cap, det_prob,
+           det_held, hold_base, wbuf, sbuf):
     """``cnt`` people of class ``c`` arrive in state ``ns``; returns how many are free to go on.
 
-    At a detention place arrivals are held (up to its capacity) for a number of days drawn from
-    its distribution; ``hold[d, slot, c]`` is a ring of release days.
+    At a detention place each arrival is held with probability ``det_prob`` (up to its
+    capacity) for a number of days drawn from its distribution; ``hold[d, slot, c]`` is a ring
+    of release days.
     """
     loc = state_loc[ns]
     occ[loc] += cnt
@@ -227,7 +228,7 @@ def _admit(ns, c, cnt, loc_n, occ, state_loc, det_of_loc, hold, det_pmf, det_cap
     if d < 0:
         loc_n[ns, c] += cnt
         return cnt
-    admitted = cnt
+    admitted = binom(cnt, det_prob[d])
     if det_cap[d] >= 0:
         room = det_cap[d] - det_held[d]
         if room < 0:
@@ -256,7 +257,7 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
              cap_left, ptr, cand_link, cand_next, cand_final, cand_dist, cand_home, cand_cross,
              plan_link, plan_next, plan_final, plan_cross, state_loc, cls_fresh,
              cls_travelled, cls_turnback, cls_avoid, det_of_loc, hold, det_pmf, det_cap,
-             det_held, hold_base, fp, ip, ev, stats):
+             det_prob, det_held, hold_base, fp, ip, ev, stats):
     """Advance one day: departures (pass 1), then travel with chained hops (pass 2).
 
     State arrays and ``ev`` (today's events per link) are updated in place. Returns the
@@ -438,7 +439,7 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             ev[EV_ARRIVALS, k] += cnt
             s = a_state[i]
             free = _admit(s, c, cnt, loc_n, occ, state_loc, det_of_loc, hold, det_pmf, det_cap,
-                          det_held, hold_base, wbuf, sbuf)
+                          det_prob, det_held, hold_base, wbuf, sbuf)
             used = link_len[k] - a_prev[i]
             if free > 0 and used < a_speed[i]:
                 found = -1
@@ -498,7 +499,8 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                         if prog > link_len[k]:
                             ev[EV_ARRIVALS, k] += c2
                             free = _admit(ns, c, c2, loc_n, occ, state_loc, det_of_loc, hold,
-                                          det_pmf, det_cap, det_held, hold_base, wbuf, sbuf)
+                                          det_pmf, det_cap, det_prob, det_held, hold_base, wbuf,
+                                          sbuf)
                             u2 = u + link_len[k]
                             if free > 0 and u2 < speed:
                                 found = -1

@@ -40,6 +40,7 @@ class PolicySchedule:
     det_pmf: np.ndarray  # float[D, M]: chance of 1..M days
     det_cap: np.ndarray  # int64[D], -1 = unlimited
     det_removal: np.ndarray  # float[D]
+    det_prob: np.ndarray  # float[D]: chance that an arrival is held
     flights: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # day -> (loc, seats)
     voluntary_all: np.ndarray | None = None  # float[T, L]
     voluntary_gave_up: np.ndarray | None = None  # float[T, L]
@@ -127,12 +128,14 @@ def compile_policies(policies: Policies | None, net: Network, days: int) -> Poli
     det_pmf = np.zeros((D, M))
     det_cap = np.full(D, -1, dtype=np.int64)
     det_removal = np.zeros(D)
+    det_prob = np.ones(D)
     for i, d in enumerate(p.detentions):
         det_loc[i] = net.index[d.location]
         det_of_loc[det_loc[i]] = i
         det_pmf[i, : len(d.delay_pmf)] = d.delay_pmf
         det_cap[i] = -1 if d.capacity is None else d.capacity
         det_removal[i] = d.removal_probability
+        det_prob[i] = d.probability
 
     flights: dict[int, list[tuple[int, int]]] = {}
     for f in p.return_flights:
@@ -149,7 +152,8 @@ def compile_policies(policies: Policies | None, net: Network, days: int) -> Poli
         arrival_origin=arrival_origin, link_cross=link_cross, turnback_prob=tb_prob,
         turnback_to=tb_to, crossing_cap=cap, block_actions=blocks, exposed=exposed,
         temperature=temperature, det_loc=det_loc, det_of_loc=det_of_loc, det_pmf=det_pmf,
-        det_cap=det_cap, det_removal=det_removal, flights=flights, voluntary_all=vol_all,
+        det_cap=det_cap, det_removal=det_removal, det_prob=det_prob, flights=flights,
+        voluntary_all=vol_all,
         voluntary_gave_up=vol_gave_up, give_up_after=p.give_up_after,
         give_up_daily=(1.0 / p.give_up_after_days) if p.give_up_after_days else 0.0,
         groups=tuple(groups), exposed_days=exposed_days,

@@ -94,6 +94,7 @@ class Detention:
     delay_pmf: tuple[float, ...]
     capacity: int | None = None
     removal_probability: float = 0.0
+    probability: float = 1.0  # chance that an arrival is held (apprehended)
 
 
 @dataclass(frozen=True)
@@ -540,8 +541,8 @@ def _temperature_file(r: _Reader, root: Path, name: Any, path: tuple) -> tuple[S
 def _detentions(r: _Reader, value: Any) -> tuple[Detention, ...]:
     out = []
     for p, item in _items(r, value, ("detention",)):
-        d = r.keys(item, p, ("location", "days", "capacity", "removal_probability"),
-                   ("location", "days"))
+        d = r.keys(item, p, ("location", "days", "capacity", "removal_probability",
+                             "probability"), ("location", "days"))
         if d is None or not {"location", "days"} <= d.keys():
             continue
         loc = r.location(d["location"], (*p, "location"))
@@ -552,8 +553,9 @@ def _detentions(r: _Reader, value: Any) -> tuple[Detention, ...]:
             cap = None if v is None else int(v)
         rem = r.number(d.get("removal_probability", 0.0), (*p, "removal_probability"), low=0,
                        high=1)
-        if loc is not None and pmf is not None and rem is not None:
-            out.append(Detention(loc, pmf, cap, rem))
+        prob = r.number(d.get("probability", 1.0), (*p, "probability"), low=0, high=1)
+        if loc is not None and pmf is not None and rem is not None and prob is not None:
+            out.append(Detention(loc, pmf, cap, rem, prob))
     return tuple(out)
 
 
