@@ -99,6 +99,8 @@ class _State:
     link_open: np.ndarray
     loc_n: np.ndarray
     occ: np.ndarray
+    flag: np.ndarray  # uint8[states, classes]: (state, class) is in the active list
+    act: np.ndarray  # int64[1 + 2 * states * classes]: the active list (see kernel._add)
     ck: list[np.ndarray]
     n_ck: int
     hold: np.ndarray
@@ -134,7 +136,9 @@ class Simulation:
                                                            self.days)
         except ValueError as exc:
             raise SimulationError(str(exc)) from None
-        self.classes = self.policy.person_classes()
+        self.track_origins = self.settings.engine.track_origins
+        self.classes = self.policy.person_classes(self.settings.move.start_on_foot,
+                                                  self.track_origins)
         self.cls = self.classes.arrays()
         # Numba's generator is reseeded every day from these, so a run's state at the end of
         # any day is enough to resume it with identical output.
@@ -167,6 +171,8 @@ class Simulation:
             link_open=np.ones(net.n_links, dtype=bool),
             loc_n=np.zeros((L, self.classes.n), dtype=np.int64),
             occ=np.zeros(L, dtype=np.int64),
+            flag=np.zeros((L, self.classes.n), dtype=np.uint8),
+            act=np.zeros(1 + 2 * L * self.classes.n, dtype=np.int64),
             ck=[np.zeros(64, dtype=np.int64), np.zeros(64), np.zeros(64, dtype=np.int64),
                 np.zeros(64, dtype=np.int64), np.zeros(64, dtype=np.int64)],
             n_ck=0,
@@ -199,15 +205,15 @@ class Simulation:
         cls = self.cls
 
         registry = StateRegistry(L)
-        rec = Events.empty(T, L, K, len(pol.origins))
+        origins = pol.origins if self.track_origins else ("all",)
+        rec = Events.empty(T, L, K, len(origins))
         if resume and checkpoint is not None and Path(checkpoint).is_file():
             state = self._load_checkpoint(Path(checkpoint), registry, rec)
         else:
             state = self._new_state()
             self._insert_day0(state)
         table = build_route_table(net, state.link_open, registry, st, pol.link_cross)
-        if registry.n_states > state.loc_n.shape[0]:
-            state.loc_n = _grow_rows(state.loc_n, registry.n_states)
+        _fit_states(state, registry.n_states)
 
         fp = np.zeros(kernel.N_FPARAMS)
         fp[kernel.P_WEIGHT_SOFTENING] = mv.weight_softening
@@ -234,7 +240,8 @@ class Simulation:
         else:
             schedule = debts = np.zeros(T, dtype=np.int64)
         spawn_cls = self.classes.index(1 if mv.start_on_foot else 0, 0, 0)
-        arrival_cls = [self.classes.index(0, 0, int(o)) for o in pol.arrival_origin]
+        arrival_cls = [self.classes.index(0, 0, int(o) if self.track_origins else 0)
+                       for o in pol.arrival_origin]
         all_cls = np.ones(self.classes.n, dtype=np.bool_)
         gave_up_cls = cls["gave_up"]
         attempting = cls["attempts"] >= 1
@@ -269,9 +276,10 @@ class Simulation:
             for r, loc in enumerate(pol.arrival_loc):
                 n_in = int(pol.arrivals[t, r])
                 if n_in:
-                    state.loc_n[loc, arrival_cls[r]] += n_in
-                    state.occ[loc] += n_in
-                    rec.arrivals_by_origin[t, pol.arrival_origin[r]] += n_in
+                    kernel.add_people(state.loc_n, state.occ, state.flag, state.act,
+                                      table.state_loc, loc, arrival_cls[r], n_in)
+                    rec.arrivals_by_origin[t, pol.arrival_origin[r] if self.track_origins
+                                           else 0] += n_in
                     new += n_in
             rec.spawned[t] = new
             state.total_spawned += new
@@ -296,10 +304,10 @@ class Simulation:
                     state.base_mc[i] = mv.default_movechance
             if changed:
                 table = build_route_table(net, state.link_open, registry, st, pol.link_cross)
-                if registry.n_states > state.loc_n.shape[0]:
-                    state.loc_n = _grow_rows(state.loc_n, registry.n_states)
+                _fit_states(state, registry.n_states)
             if len(pol.det_loc):
-                kernel.release_detention(state.loc_n, state.occ, state.hold, pol.det_loc,
+                kernel.release_detention(state.loc_n, state.occ, state.flag, state.act,
+                                         state.hold, pol.det_loc,
                                          state.det_held, t % ring, pol.det_removal,
                                          removed_loc, removed_cls)
 
@@ -323,33 +331,35 @@ class Simulation:
                 table.plan_final, table.plan_cross, table.state_loc, cls["fresh"],
                 cls["travelled"], cls["turnback"], cls["avoid"], pol.det_of_loc,
                 state.hold, pol.det_pmf, pol.det_cap, pol.det_prob, state.det_held, t % ring,
-                fp, ip, rec.link_events[t], self.stats)
+                state.flag, state.act, fp, ip, rec.link_events[t], self.stats)
             state.ck = list(res[:5])
             state.n_ck = kernel.compact_cohorts(*state.ck, res[5])
 
             # 7. removals, giving up, records
             if sp.camps_are_sinks:
-                kernel.remove_at(state.loc_n, state.occ, table.state_loc,
+                kernel.remove_at(state.loc_n, state.occ, state.act, table.state_loc,
                                  np.where(state.camp, net.deactivation_probability, 0.0),
                                  all_cls, removed_loc, removed_cls)
             for loc, seats in pol.flights.get(t, ()):
-                kernel.remove_up_to(state.loc_n, state.occ, table.state_loc, loc, seats,
+                kernel.remove_up_to(state.loc_n, state.occ, state.act, table.state_loc, loc, seats,
                                     priority, removed_loc, removed_cls)
             if pol.voluntary_all is not None and pol.voluntary_all[t].any():
-                kernel.remove_at(state.loc_n, state.occ, table.state_loc, pol.voluntary_all[t],
+                kernel.remove_at(state.loc_n, state.occ, state.act, table.state_loc,
+                                 pol.voluntary_all[t],
                                  all_cls, removed_loc, removed_cls)
             if pol.voluntary_gave_up is not None and pol.voluntary_gave_up[t].any():
-                kernel.remove_at(state.loc_n, state.occ, table.state_loc,
+                kernel.remove_at(state.loc_n, state.occ, state.act, table.state_loc,
                                  pol.voluntary_gave_up[t], gave_up_cls, removed_loc,
                                  removed_cls)
             if pol.give_up_daily > 0:
-                kernel.move_class(state.loc_n, pol.give_up_daily, attempting,
-                                  cls["give_up_target"])
+                kernel.move_class(state.loc_n, state.flag, state.act, pol.give_up_daily,
+                                  attempting, cls["give_up_target"])
             day_removed = int(removed_cls.sum())
             rec.removed_total[t] = day_removed
             state.total_removed += day_removed
-            for o in range(len(pol.origins)):
+            for o in range(len(origins)):
                 rec.removed_by_origin[t, o] = int(removed_cls[cls["origin"] == o].sum())
+            kernel.compact_active(state.loc_n, state.flag, state.act)
             self._record(state, table.state_loc, rec, t)
             state.day = t + 1
             if checkpoint is not None and checkpoint_every > 0 and (t + 1) % checkpoint_every == 0 \
@@ -365,7 +375,7 @@ class Simulation:
             location_population=rec.loc_pop, link_population=rec.link_pop,
             link_arrivals=rec.link_events[:, kernel.EV_ARRIVALS, :].copy(),
             spawned=rec.spawned, removed=rec.removed_total, initial=state.initial,
-            refugee_debt=rec.debt, observed=obs, events=rec, origins=pol.origins,
+            refugee_debt=rec.debt, observed=obs, events=rec, origins=origins,
             scenario_path=str(sc.path),
             location_countries=tuple(net.countries[i] for i in net.country_id),
             crossing_links=tuple(int(k) for k in np.flatnonzero(pol.link_cross)),
@@ -383,8 +393,8 @@ class Simulation:
             j = name_to_obs.get(net.names[i])
             if j is not None and obs.day0_camp[j] > 0:
                 n0 = int(obs.day0_camp[j])
-                state.loc_n[i, cls] += n0
-                state.occ[i] += n0
+                kernel.add_people(state.loc_n, state.occ, state.flag, state.act,
+                                  np.arange(net.n_locations), i, cls, n0)
                 state.initial += n0
         state.total_spawned = state.initial
 
@@ -405,8 +415,10 @@ class Simulation:
             else:
                 per_loc[zones] = (k_val * state.conflict[zones]).astype(int)
             new = int(per_loc.sum())
-            state.loc_n[:L, cls] += per_loc
-            state.occ += per_loc
+            ident = np.arange(L)
+            for i in np.flatnonzero(per_loc):
+                kernel.add_people(state.loc_n, state.occ, state.flag, state.act, ident, i, cls,
+                                  int(per_loc[i]))
             spawned_here = per_loc
         else:
             new = int(schedule[t])
@@ -417,7 +429,8 @@ class Simulation:
                 raise SimulationError(
                     f"day {t}: {new} people to spawn but no conflict zone with population "
                     "is active (check conflicts.csv and populations)")
-            spawned_here = kernel.spawn(state.loc_n, state.occ, weights, new, cls)
+            spawned_here = kernel.spawn(state.loc_n, state.occ, state.flag, state.act, weights,
+                                        new, cls)
         if sp.take_from_population and new > 0:
             state.pop -= spawned_here
             if (state.pop < 0).any():
@@ -440,14 +453,13 @@ class Simulation:
         return score
 
     def _record(self, state: _State, state_loc: np.ndarray, rec: Events, t: int) -> None:
-        K, L = self.network.n_links, self.network.n_locations
+        K = self.network.n_links
         ck, n_ck = state.ck, state.n_ck
         rec.loc_pop[t] = state.occ
         rec.link_pop[t] = np.bincount(ck[0][:n_ck], weights=ck[4][:n_ck], minlength=K)
-        tried = self.cls["tried"]
-        if tried.any():
-            rec.stranded[t] = np.bincount(state_loc, weights=state.loc_n[:, tried].sum(axis=1),
-                                          minlength=L)
+        if self.cls["tried"].any():
+            kernel.stranded_by_location(state.loc_n, state.act, state_loc, self.cls["tried"],
+                                        rec.stranded[t])
         if len(self.policy.det_loc):
             rec.detained[t, self.policy.det_loc] = state.det_held
         if self.policy.exposed.any():
@@ -473,8 +485,15 @@ class Simulation:
         arrays: dict[str, np.ndarray] = {
             name: getattr(state, name)
             for name in ("camp", "idp", "town", "conflict", "toc", "base_mc", "pop",
-                         "link_open", "loc_n", "occ", "hold", "det_held")
+                         "link_open", "occ", "hold", "det_held")
         }
+        # Counts are stored sparse, in the order of the active list: that order decides the
+        # order of random draws, so it must survive a resume.
+        n_act = int(state.act[0])
+        s_idx, c_idx = state.act[1:1 + 2 * n_act:2], state.act[2:2 + 2 * n_act:2]
+        arrays["loc_s"], arrays["loc_c"] = s_idx, c_idx
+        arrays["loc_v"] = state.loc_n[s_idx, c_idx]
+        arrays["loc_shape"] = np.array(state.loc_n.shape, dtype=np.int64)
         for i, a in enumerate(state.ck):
             arrays[f"ck{i}"] = a[: state.n_ck]
         width = max((len(p) for p in registry.state_plan), default=0)
@@ -505,10 +524,18 @@ class Simulation:
                 plan = tuple(int(x) for x in z["reg_plan"][s] if x >= 0)
                 registry.state(int(z["reg_loc"][s]), plan)
             rec.load({k[4:]: z[k] for k in z.files if k.startswith("rec_")})
+            loc_n = np.zeros(tuple(int(v) for v in z["loc_shape"]), dtype=np.int64)
+            loc_n[z["loc_s"], z["loc_c"]] = z["loc_v"]
+            flag = np.zeros(loc_n.shape, dtype=np.uint8)
+            flag[z["loc_s"], z["loc_c"]] = 1
+            act = np.zeros(1 + 2 * loc_n.size, dtype=np.int64)
+            act[0] = len(z["loc_s"])
+            act[1:1 + 2 * act[0]:2] = z["loc_s"]
+            act[2:2 + 2 * act[0]:2] = z["loc_c"]
             return _State(
                 day=int(meta["day"]), camp=z["camp"], idp=z["idp"], town=z["town"],
                 conflict=z["conflict"], toc=z["toc"], base_mc=z["base_mc"], pop=z["pop"],
-                link_open=z["link_open"], loc_n=z["loc_n"], occ=z["occ"],
+                link_open=z["link_open"], loc_n=loc_n, occ=z["occ"], flag=flag, act=act,
                 ck=[z[f"ck{i}"].copy() for i in range(5)], n_ck=int(meta["n_ck"]),
                 hold=z["hold"], det_held=z["det_held"],
                 total_spawned=int(meta["total_spawned"]),
@@ -516,7 +543,16 @@ class Simulation:
             )
 
 
-def _grow_rows(a: np.ndarray, rows: int) -> np.ndarray:
-    grown = np.zeros((rows, a.shape[1]), dtype=a.dtype)
-    grown[: a.shape[0]] = a
-    return grown
+def _fit_states(state: _State, rows: int) -> None:
+    """Grow the count arrays when new planned states were numbered (after closures)."""
+    old = state.loc_n.shape[0]
+    if rows <= old:
+        return
+    for name in ("loc_n", "flag"):
+        a = getattr(state, name)
+        grown = np.zeros((rows, a.shape[1]), dtype=a.dtype)
+        grown[:old] = a
+        setattr(state, name, grown)
+    act = np.zeros(1 + 2 * rows * state.loc_n.shape[1], dtype=np.int64)
+    act[: state.act.shape[0]] = state.act
+    state.act = act

@@ -126,6 +126,56 @@ def _grow(arr, size):
     return new
 
 
+@nb.njit(cache=_CACHE, inline="always")
+def _add(loc_n, flag, act, s, c, x):
+    """Add ``x`` people to ``loc_n[s, c]``, listing (s, c) as active if it was not.
+
+    ``act[0]`` is the number of active entries; entry i is ``(act[1 + 2i], act[2 + 2i])``.
+    Loops visit only active entries, so unused (state, class) pairs cost nothing.
+    """
+    loc_n[s, c] += x
+    if flag[s, c] == 0:
+        flag[s, c] = 1
+        n = act[0]
+        act[1 + 2 * n] = s
+        act[2 + 2 * n] = c
+        act[0] = n + 1
+
+
+@nb.njit(cache=_CACHE)
+def add_people(loc_n, occ, flag, act, state_loc, s, c, x):
+    """Add ``x`` people of class ``c`` in state ``s`` (and to its place's count)."""
+    if x > 0:
+        _add(loc_n, flag, act, s, c, x)
+        occ[state_loc[s]] += x
+
+
+@nb.njit(cache=_CACHE)
+def compact_active(loc_n, flag, act):
+    """Drop empty entries from the active list (keeping the order of the others)."""
+    j = 0
+    for i in range(act[0]):
+        s = act[1 + 2 * i]
+        c = act[2 + 2 * i]
+        if loc_n[s, c] == 0:
+            flag[s, c] = 0
+            continue
+        act[1 + 2 * j] = s
+        act[2 + 2 * j] = c
+        j += 1
+    act[0] = j
+
+
+@nb.njit(cache=_CACHE)
+def stranded_by_location(loc_n, act, state_loc, tried, out):
+    """People of classes with ``tried`` standing at each place, into ``out``."""
+    for i in range(act[0]):
+        s = act[1 + 2 * i]
+        c = act[2 + 2 * i]
+        if tried[c]:
+            out[state_loc[s]] += loc_n[s, c]
+
+
 @nb.njit(cache=_CACHE)
 def _choose(s, movers, avoid, occ, is_camp, capacity, buffer, wp, ptr, cand_link, cand_next,
             cand_final, cand_w0, cand_cross, plan_link, plan_next, plan_final, plan_cross,
@@ -182,8 +232,8 @@ def _choose(s, movers, avoid, occ, is_camp, capacity, buffer, wp, ptr, cand_link
 
 
 @nb.njit(cache=_CACHE)
-def _set_out(k, c, x, s, loc_n, occ, state_loc, link_cross, tb_prob, tb_to, cap_left, ev,
-             cls_turnback):
+def _set_out(k, c, x, s, loc_n, flag, act, occ, state_loc, link_cross, tb_prob, tb_to,
+             cap_left, ev, cls_turnback):
     """``x`` people of class ``c`` leave state ``s`` on link ``k``; returns how many go on it.
 
     On a border crossing each traversal is an attempt: up to the day's capacity may try (the
@@ -200,7 +250,7 @@ def _set_out(k, c, x, s, loc_n, occ, state_loc, link_cross, tb_prob, tb_to, cap_
         cap_left[k] -= go
     wait = x - go
     if wait > 0:
-        loc_n[s, c] += wait
+        _add(loc_n, flag, act, s, c, wait)
         occ[state_loc[s]] += wait
     tb = binom(go, tb_prob[k])
     ev[EV_ATTEMPTS, k] += go
@@ -208,14 +258,14 @@ def _set_out(k, c, x, s, loc_n, occ, state_loc, link_cross, tb_prob, tb_to, cap_
     ev[EV_ENTRIES, k] += go - tb
     if tb > 0:
         dest = tb_to[k]
-        loc_n[dest, cls_turnback[c, link_cross[k] - 1]] += tb
+        _add(loc_n, flag, act, dest, cls_turnback[c, link_cross[k] - 1], tb)
         occ[dest] += tb
     return go - tb
 
 
 @nb.njit(cache=_CACHE)
-def _admit(ns, c, cnt, loc_n, occ, state_loc, det_of_loc, hold, det_pmf, det_cap, det_prob,
-           det_held, hold_base, wbuf, sbuf):
+def _admit(ns, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, hold, det_pmf, det_cdf,
+           det_cap, det_prob, det_held, hold_base, wbuf, sbuf):
     """``cnt`` people of class ``c`` arrive in state ``ns``; returns how many are free to go on.
 
     At a detention place each arrival is held with probability ``det_prob`` (up to its
@@ -226,7 +276,7 @@ def _admit(ns, c, cnt, loc_n, occ, state_loc, det_of_loc, hold, det_pmf, det_cap
     occ[loc] += cnt
     d = det_of_loc[loc]
     if d < 0:
-        loc_n[ns, c] += cnt
+        _add(loc_n, flag, act, ns, c, cnt)
         return cnt
     admitted = binom(cnt, det_prob[d])
     if det_cap[d] >= 0:
@@ -237,16 +287,28 @@ def _admit(ns, c, cnt, loc_n, occ, state_loc, det_of_loc, hold, det_pmf, det_cap
             admitted = room
     free = cnt - admitted
     if free > 0:
-        loc_n[ns, c] += free
+        _add(loc_n, flag, act, ns, c, free)
     if admitted > 0:
         n_delay = det_pmf.shape[1]
         ring = hold.shape[1]
-        for j in range(n_delay):
-            wbuf[j] = det_pmf[d, j]
-        multinomial_into(admitted, wbuf, n_delay, sbuf)
-        for j in range(n_delay):
-            if sbuf[j] > 0:
-                hold[d, (hold_base + j + 1) % ring, c] += sbuf[j]
+        if admitted <= 16:
+            # few people, many possible delays: one categorical draw each is cheaper than a
+            # multinomial over every delay (both are exact)
+            for _ in range(admitted):
+                u = np.random.random()
+                j = np.searchsorted(det_cdf[d], u, side="right")
+                if j >= n_delay:
+                    j = n_delay - 1
+                while det_pmf[d, j] <= 0.0 and j > 0:  # never land on an impossible delay
+                    j -= 1
+                hold[d, (hold_base + j + 1) % ring, c] += 1
+        else:
+            for j in range(n_delay):
+                wbuf[j] = det_pmf[d, j]
+            multinomial_into(admitted, wbuf, n_delay, sbuf)
+            for j in range(n_delay):
+                if sbuf[j] > 0:
+                    hold[d, (hold_base + j + 1) % ring, c] += sbuf[j]
         det_held[d] += admitted
     return free
 
@@ -257,15 +319,13 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
              cap_left, ptr, cand_link, cand_next, cand_final, cand_dist, cand_home, cand_cross,
              plan_link, plan_next, plan_final, plan_cross, state_loc, cls_fresh,
              cls_travelled, cls_turnback, cls_avoid, det_of_loc, hold, det_pmf, det_cap,
-             det_prob, det_held, hold_base, fp, ip, ev, stats):
+             det_prob, det_held, hold_base, flag, act, fp, ip, ev, stats):
     """Advance one day: departures (pass 1), then travel with chained hops (pass 2).
 
     State arrays and ``ev`` (today's events per link) are updated in place. Returns the
     (possibly re-allocated) cohort arrays and their new length.
     """
     n_loc = occ.shape[0]
-    n_states = loc_n.shape[0]
-    n_cls = loc_n.shape[1]
     max_m = 1
     for loc in range(n_loc):
         if ptr[loc + 1] - ptr[loc] > max_m:
@@ -275,6 +335,12 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
     out_link = np.zeros(max_m, dtype=np.int64)
     out_next = np.zeros(max_m, dtype=np.int64)
     n_delay = det_pmf.shape[1]
+    det_cdf = np.zeros(det_pmf.shape)
+    for d in range(det_pmf.shape[0]):
+        acc = 0.0
+        for j in range(n_delay):
+            acc += det_pmf[d, j]
+            det_cdf[d, j] = acc
     wbuf = np.zeros(max(n_delay, 1))
     sbuf = np.zeros(max(n_delay, 1), dtype=np.int64)
     # Route weights without the capacity factor change only daily: compute them once.
@@ -297,51 +363,53 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
     # who leaves today has left. Flee processes people one by one in creation order, so its
     # oldest residents (mostly camp populations) free their places before newer arrivals
     # choose; this synchronous rule reproduces that (see docs/model.md).
-    leaving = np.zeros((n_states, n_cls), dtype=np.int64)
-    for s in range(n_states):
+    n_act0 = act[0]
+    leaving = np.zeros(n_act0, dtype=np.int64)
+    for i in range(n_act0):
+        s = act[1 + 2 * i]
+        c = act[2 + 2 * i]
+        n = loc_n[s, c]
         p = mc[state_loc[s]]
-        if p <= 0.0:
+        if n == 0 or p <= 0.0:
             continue
-        for c in range(n_cls):
-            n = loc_n[s, c]
-            if n == 0:
-                continue
-            movers = binom(n, p)
-            leaving[s, c] = movers
-            loc_n[s, c] -= movers
-            occ[state_loc[s]] -= movers
-    for s in range(n_states):
+        movers = binom(n, p)
+        leaving[i] = movers
+        loc_n[s, c] -= movers
+        occ[state_loc[s]] -= movers
+    for i in range(n_act0):
+        movers = leaving[i]
+        if movers == 0:
+            continue
+        s = act[1 + 2 * i]
+        c = act[2 + 2 * i]
         loc = state_loc[s]
-        for c in range(n_cls):
-            movers = leaving[s, c]
-            if movers == 0:
+        m, stay, drop = _choose(s, movers, cls_avoid[c], occ, is_camp, capacity, buffer,
+                                wp, ptr, cand_link, cand_next, cand_final, cand_w0,
+                                cand_cross, plan_link, plan_next, plan_final, plan_cross,
+                                n_loc, w, x, out_link, out_next)
+        # people who do not leave after all stand where they were (or lose their plan)
+        loc_n[s, c] += stay
+        if drop > 0:
+            _add(loc_n, flag, act, loc, c, drop)
+        occ[loc] += stay + drop
+        for j in range(m):
+            go = _set_out(out_link[j], c, x[j], s, loc_n, flag, act, occ, state_loc,
+                          link_cross, tb_prob, tb_to, cap_left, ev, cls_turnback)
+            if go == 0:
                 continue
-            m, stay, drop = _choose(s, movers, cls_avoid[c], occ, is_camp, capacity, buffer,
-                                    wp, ptr, cand_link, cand_next, cand_final, cand_w0,
-                                    cand_cross, plan_link, plan_next, plan_final, plan_cross,
-                                    n_loc, w, x, out_link, out_next)
-            # people who do not leave after all stand where they were (or lose their plan)
-            loc_n[s, c] += stay
-            loc_n[loc, c] += drop
-            occ[loc] += stay + drop
-            for i in range(m):
-                go = _set_out(out_link[i], c, x[i], s, loc_n, occ, state_loc, link_cross,
-                              tb_prob, tb_to, cap_left, ev, cls_turnback)
-                if go == 0:
-                    continue
-                if n_ck == ck_n.shape[0]:
-                    size = 2 * n_ck + 16
-                    ck_link = _grow(ck_link, size)
-                    ck_prog = _grow(ck_prog, size)
-                    ck_state = _grow(ck_state, size)
-                    ck_flags = _grow(ck_flags, size)
-                    ck_n = _grow(ck_n, size)
-                ck_link[n_ck] = out_link[i]
-                ck_prog[n_ck] = 0.0
-                ck_state[n_ck] = out_next[i]
-                ck_flags[n_ck] = c << 1
-                ck_n[n_ck] = go
-                n_ck += 1
+            if n_ck == ck_n.shape[0]:
+                size = 2 * n_ck + 16
+                ck_link = _grow(ck_link, size)
+                ck_prog = _grow(ck_prog, size)
+                ck_state = _grow(ck_state, size)
+                ck_flags = _grow(ck_flags, size)
+                ck_n = _grow(ck_n, size)
+            ck_link[n_ck] = out_link[j]
+            ck_prog[n_ck] = 0.0
+            ck_state[n_ck] = out_next[j]
+            ck_flags[n_ck] = c << 1
+            ck_n[n_ck] = go
+            n_ck += 1
 
     # ---- pass 2: everyone on a link travels; arrivals may chain further hops ---------------
     # Arrivals: (link, km done before today, state, flags, count, today's speed)
@@ -433,13 +501,13 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             c = cls_travelled[a_flags[i] >> 1]
             if (a_flags[i] & DOOMED) != 0:
                 src = link_src[k]
-                loc_n[src, c] += cnt
+                _add(loc_n, flag, act, src, c, cnt)
                 occ[src] += cnt
                 continue
             ev[EV_ARRIVALS, k] += cnt
             s = a_state[i]
-            free = _admit(s, c, cnt, loc_n, occ, state_loc, det_of_loc, hold, det_pmf, det_cap,
-                          det_prob, det_held, hold_base, wbuf, sbuf)
+            free = _admit(s, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, hold,
+                          det_pmf, det_cdf, det_cap, det_prob, det_held, hold_base, wbuf, sbuf)
             used = link_len[k] - a_prev[i]
             if free > 0 and used < a_speed[i]:
                 found = -1
@@ -480,13 +548,14 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                                         cand_w0, cand_cross, plan_link, plan_next, plan_final,
                                         plan_cross, n_loc, w, x, out_link, out_next)
                 loc_n[s, c] += stay
-                loc_n[loc, c] += drop
+                if drop > 0:
+                    _add(loc_n, flag, act, loc, c, drop)
                 occ[loc] += stay + drop
                 for i in range(m):
                     k = out_link[i]
                     ns = out_next[i]
-                    cnt = _set_out(k, c, x[i], s, loc_n, occ, state_loc, link_cross, tb_prob,
-                                   tb_to, cap_left, ev, cls_turnback)
+                    cnt = _set_out(k, c, x[i], s, loc_n, flag, act, occ, state_loc, link_cross,
+                                   tb_prob, tb_to, cap_left, ev, cls_turnback)
                     if cnt == 0:
                         continue
                     walkers = binom(cnt, link_walkp[k])
@@ -498,9 +567,9 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                         prog = speed - u if budget_mode else speed
                         if prog > link_len[k]:
                             ev[EV_ARRIVALS, k] += c2
-                            free = _admit(ns, c, c2, loc_n, occ, state_loc, det_of_loc, hold,
-                                          det_pmf, det_cap, det_prob, det_held, hold_base, wbuf,
-                                          sbuf)
+                            free = _admit(ns, c, c2, loc_n, flag, act, occ, state_loc,
+                                          det_of_loc, hold, det_pmf, det_cdf, det_cap,
+                                          det_prob, det_held, hold_base, wbuf, sbuf)
                             u2 = u + link_len[k]
                             if free > 0 and u2 < speed:
                                 found = -1
@@ -581,7 +650,7 @@ def compact_cohorts(ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck):
 
 
 @nb.njit(cache=_CACHE)
-def spawn(loc_n, occ, weights, n, cls):
+def spawn(loc_n, occ, flag, act, weights, n, cls):
     """Add ``n`` people of class ``cls`` over locations in proportion to ``weights``."""
     m = weights.shape[0]
     w = weights.copy()
@@ -589,36 +658,35 @@ def spawn(loc_n, occ, weights, n, cls):
     multinomial_into(n, w, m, out)
     for i in range(m):
         if out[i] > 0:
-            loc_n[i, cls] += out[i]
+            _add(loc_n, flag, act, i, cls, out[i])
             occ[i] += out[i]
     return out
 
 
 @nb.njit(cache=_CACHE)
-def remove_at(loc_n, occ, state_loc, prob, cls_ok, removed_loc, removed_cls):
+def remove_at(loc_n, occ, act, state_loc, prob, cls_ok, removed_loc, removed_cls):
     """Remove people (of classes with ``cls_ok``) standing at each place with its daily chance."""
     total = 0
-    for s in range(loc_n.shape[0]):
+    for i in range(act[0]):
+        s = act[1 + 2 * i]
+        c = act[2 + 2 * i]
         loc = state_loc[s]
         p = prob[loc]
-        if p <= 0.0:
+        if p <= 0.0 or not cls_ok[c]:
             continue
-        for c in range(loc_n.shape[1]):
-            if not cls_ok[c]:
-                continue
-            r = binom(loc_n[s, c], p)
-            if r == 0:
-                continue
-            loc_n[s, c] -= r
-            occ[loc] -= r
-            removed_loc[loc] += r
-            removed_cls[c] += r
-            total += r
+        r = binom(loc_n[s, c], p)
+        if r == 0:
+            continue
+        loc_n[s, c] -= r
+        occ[loc] -= r
+        removed_loc[loc] += r
+        removed_cls[c] += r
+        total += r
     return total
 
 
 @nb.njit(cache=_CACHE)
-def remove_up_to(loc_n, occ, state_loc, loc, n, priority, removed_loc, removed_cls):
+def remove_up_to(loc_n, occ, act, state_loc, loc, n, priority, removed_loc, removed_cls):
     """Remove up to ``n`` people standing at ``loc``: classes with priority 1 first, then 0.
 
     Within a priority level the seats are shared in proportion to the counts (sequential
@@ -627,54 +695,56 @@ def remove_up_to(loc_n, occ, state_loc, loc, n, priority, removed_loc, removed_c
     left = n
     for level in (1, 0):
         pool = 0
-        for s in range(loc_n.shape[0]):
-            if state_loc[s] != loc:
-                continue
-            for c in range(loc_n.shape[1]):
-                if priority[c] == level:
-                    pool += loc_n[s, c]
+        for i in range(act[0]):
+            s = act[1 + 2 * i]
+            c = act[2 + 2 * i]
+            if state_loc[s] == loc and priority[c] == level:
+                pool += loc_n[s, c]
         if pool == 0 or left == 0:
             continue
         take = min(left, pool)
-        for s in range(loc_n.shape[0]):
-            if state_loc[s] != loc:
+        for i in range(act[0]):
+            s = act[1 + 2 * i]
+            c = act[2 + 2 * i]
+            if state_loc[s] != loc or priority[c] != level or loc_n[s, c] == 0:
                 continue
-            for c in range(loc_n.shape[1]):
-                if priority[c] != level or loc_n[s, c] == 0:
-                    continue
-                here = loc_n[s, c]
-                if take == 0:
-                    break
-                rest = pool - here
-                r = take if rest <= 0 else np.random.hypergeometric(here, rest, take)
-                pool -= here
-                take -= r
-                left -= r
-                loc_n[s, c] -= r
-                occ[loc] -= r
-                removed_loc[loc] += r
-                removed_cls[c] += r
+            if take == 0:
+                break
+            here = loc_n[s, c]
+            rest = pool - here
+            r = take if rest <= 0 else np.random.hypergeometric(here, rest, take)
+            pool -= here
+            take -= r
+            left -= r
+            loc_n[s, c] -= r
+            occ[loc] -= r
+            removed_loc[loc] += r
+            removed_cls[c] += r
     return n - left
 
 
 @nb.njit(cache=_CACHE)
-def move_class(loc_n, prob, cls_from, cls_to):
+def move_class(loc_n, flag, act, prob, cls_from, cls_to):
     """Move people of each class ``c`` with ``cls_from[c]`` to ``cls_to[c]`` with a daily chance."""
     moved = 0
-    for s in range(loc_n.shape[0]):
-        for c in range(loc_n.shape[1]):
-            if not cls_from[c] or loc_n[s, c] == 0:
-                continue
-            r = binom(loc_n[s, c], prob)
-            loc_n[s, c] -= r
-            loc_n[s, cls_to[c]] += r
-            moved += r
+    n_act = act[0]
+    for i in range(n_act):
+        s = act[1 + 2 * i]
+        c = act[2 + 2 * i]
+        if not cls_from[c] or loc_n[s, c] == 0:
+            continue
+        r = binom(loc_n[s, c], prob)
+        if r == 0:
+            continue
+        loc_n[s, c] -= r
+        _add(loc_n, flag, act, s, cls_to[c], r)
+        moved += r
     return moved
 
 
 @nb.njit(cache=_CACHE)
-def release_detention(loc_n, occ, hold, det_loc, det_held, slot, removal_prob, removed_loc,
-                      removed_cls):
+def release_detention(loc_n, occ, flag, act, hold, det_loc, det_held, slot, removal_prob,
+                      removed_loc, removed_cls):
     """Release everyone whose detention ends today; some are removed (deported)."""
     for d in range(hold.shape[0]):
         loc = det_loc[d]
@@ -685,7 +755,8 @@ def release_detention(loc_n, occ, hold, det_loc, det_held, slot, removal_prob, r
             hold[d, slot, c] = 0
             det_held[d] -= n
             r = binom(n, removal_prob[d])
-            loc_n[loc, c] += n - r
+            if n - r > 0:
+                _add(loc_n, flag, act, loc, c, n - r)
             occ[loc] -= r
             removed_loc[loc] += r
             removed_cls[c] += r

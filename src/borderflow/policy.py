@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -54,10 +55,13 @@ class PolicySchedule:
         """Number of border groups (crossings are grouped, by default by country entered)."""
         return len(self.groups)
 
-    def person_classes(self) -> PersonClasses:
+    def person_classes(self, track_fresh: bool = True,
+                       track_origins: bool = True) -> PersonClasses:
         """The class numbering this schedule needs."""
         possible = bool(self.give_up_after) or self.give_up_daily > 0
-        return PersonClasses(self.n_groups, self.give_up_after, len(self.origins), possible)
+        n_origins = len(self.origins) if track_origins else 1
+        return PersonClasses(self.n_groups, self.give_up_after, n_origins, possible,
+                             track_fresh)
 
 
 def _link(net: Network, src: str, dst: str) -> int | None:
@@ -175,32 +179,37 @@ class PersonClasses:
     give_up_after: int | None
     n_origins: int
     give_up_possible: bool = False
+    track_fresh: bool = True  # only start_on_foot reads "first journey pending"
 
+    @cached_property
     def _combos(self) -> list[tuple[int, int, int, int, int]]:
         G = self.n_groups
         top = (self.give_up_after - 1) if self.give_up_after else 1
         attempt_states = [(0, 0)] + [(a, g) for g in range(G) for a in range(1, top + 1)]
         masks = range(1 << G) if (self.give_up_possible and G) else [0]
+        fresh = (0, 1) if self.track_fresh else (0,)
         return [(f, a, g, m, o) for o in range(self.n_origins) for m in masks
-                for (a, g) in attempt_states for f in (0, 1)]
+                for (a, g) in attempt_states for f in fresh]
 
     @property
     def n(self) -> int:
         """Number of classes."""
-        return len(self._combos())
+        return len(self._combos)
 
     def index(self, fresh: int, attempts: int, origin: int, group: int = 0,
               mask: int = 0) -> int:
         """Class number of a combination."""
-        return self._lookup()[(fresh, attempts, group if attempts else 0, mask, origin)]
+        fresh = fresh if self.track_fresh else 0
+        return self._lookup[(fresh, attempts, group if attempts else 0, mask, origin)]
 
+    @cached_property
     def _lookup(self) -> dict[tuple[int, int, int, int, int], int]:
-        return {combo: i for i, combo in enumerate(self._combos())}
+        return {combo: i for i, combo in enumerate(self._combos)}
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Per-class lookup arrays used by the kernel and the engine."""
-        combos = self._combos()
-        look = self._lookup()
+        combos = self._combos
+        look = self._lookup
         n, G = len(combos), self.n_groups
         full = (1 << G) - 1
         top = (self.give_up_after - 1) if self.give_up_after else 1
