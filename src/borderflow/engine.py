@@ -313,6 +313,8 @@ class Simulation:
 
             # 4. attractiveness and move chances
             score = self._scores(state, decay)
+            if pol.attractiveness is not None:
+                score = score * pol.attractiveness[t]
             mc = state.base_mc
             if mv.movechance_pop_scale_factor:
                 mc = mc * (np.maximum(state.pop, capacity) / mv.movechance_pop_base) \

@@ -49,6 +49,7 @@ class PolicySchedule:
     give_up_daily: float = 0.0
     groups: tuple[str, ...] = ()
     exposed_days: np.ndarray | None = None  # bool[T, L]
+    attractiveness: np.ndarray | None = None  # float[T, L] score multipliers, None = all 1
 
     @property
     def n_groups(self) -> int:
@@ -151,7 +152,20 @@ def compile_policies(policies: Policies | None, net: Network, days: int) -> Poli
         end = T if v.end < 0 else min(v.end, T)
         target = vol_gave_up if v.only_gave_up else vol_all
         target[max(v.start, 0):end, net.index[v.location]] = v.rate
+    attract = None
+    if p.attractiveness:
+        attract = np.ones((T, L))
+        countries = np.array([net.countries[i] for i in net.country_id], dtype=object)
+        for a in p.attractiveness:
+            mask = np.zeros(L, dtype=bool)
+            if a.country is not None:
+                mask |= countries == a.country
+            for name in a.locations:
+                mask[net.index[name]] = True
+            end = T if a.end < 0 else min(a.end, T)
+            attract[max(a.start, 0):end, mask] *= a.factor
     return PolicySchedule(
+        attractiveness=attract,
         origins=origins, arrivals=arrivals, arrival_loc=arrival_loc,
         arrival_origin=arrival_origin, link_cross=link_cross, turnback_prob=tb_prob,
         turnback_to=tb_to, crossing_cap=cap, block_actions=blocks, exposed=exposed,

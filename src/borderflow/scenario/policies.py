@@ -68,6 +68,21 @@ class Crossing:
 
 
 @dataclass(frozen=True)
+class Attractiveness:
+    """Multiply the attractiveness of places (a country's, or listed ones) between two days.
+
+    Flee weighs destinations by type and distance only; this expresses what else draws people
+    to some places rather than others (onward destinations beyond sight, organised transport).
+    """
+
+    factor: float
+    country: str | None = None
+    locations: tuple[str, ...] = ()
+    start: int = -(10**9)
+    end: int = -1
+
+
+@dataclass(frozen=True)
 class ExposedZone:
     """People standing at ``location`` sleep exposed between ``start`` and ``end`` (-1: on)."""
 
@@ -162,6 +177,7 @@ class Policies:
     return_flights: tuple[ReturnFlight, ...] = ()
     voluntary_returns: tuple[VoluntaryReturn, ...] = ()
     series: tuple[SeriesDef, ...] = ()
+    attractiveness: tuple[Attractiveness, ...] = ()
 
     @property
     def origins(self) -> tuple[str, ...]:
@@ -325,7 +341,7 @@ class _Reader:
 
 
 SECTIONS = ("parameters", "arrivals", "crossings", "attempts", "blocks", "zones", "detention",
-            "returns", "series")
+            "returns", "series", "attractiveness")
 
 
 def load_policies(root: Path, start: date, location_names: set[str], *,
@@ -375,13 +391,14 @@ def load_policies(root: Path, start: date, location_names: set[str], *,
     detentions = _detentions(r, top.get("detention") or [])
     flights, voluntary = _returns(r, top.get("returns") or {})
     series = _series(r, top.get("series") or [])
+    attract = _attractiveness(r, top.get("attractiveness") or [], location_names, root)
     if r.problems:
         raise ScenarioError(r.problems)
     return Policies(parameters=dict(params), arrivals=arrivals, crossings=crossings,
                     give_up_after=give_up_after, give_up_after_days=give_up_days,
                     blocks=blocks, exposed=exposed, temperature=temperature,
                     detentions=detentions, return_flights=flights, voluntary_returns=voluntary,
-                    series=series)
+                    series=series, attractiveness=attract)
 
 
 def _items(r: _Reader, value: Any, path: tuple) -> list[tuple[tuple, Any]]:
@@ -628,6 +645,29 @@ def _returns(r: _Reader, value: Any) -> tuple[tuple[ReturnFlight, ...],
         if None not in (loc, rate, start, end):
             voluntary.append(VoluntaryReturn(loc, rate, start, end, only))  # type: ignore[arg-type]
     return tuple(flights), tuple(voluntary)
+
+
+def _attractiveness(r: _Reader, value: Any, names: set[str],
+                    root: Path) -> tuple[Attractiveness, ...]:
+    out = []
+    for p, item in _items(r, value, ("attractiveness",)):
+        d = r.keys(item, p, ("factor", "country", "locations", "start", "end"), ("factor",))
+        if d is None or "factor" not in d:
+            continue
+        factor = r.number(d["factor"], (*p, "factor"), low=0)
+        locs: list[str] = []
+        for q, item2 in _items(r, d.get("locations") or [], (*p, "locations")):
+            if (loc := r.location(item2, q)) is not None:
+                locs.append(loc)
+        country = d.get("country")
+        if country is not None and not isinstance(country, str):
+            r.problem((*p, "country"), f"{country!r} is not valid (expected a country name)")
+            continue
+        start = r.day(d["start"], (*p, "start")) if d.get("start") is not None else -10**9
+        end = r.day(d["end"], (*p, "end")) if d.get("end") is not None else -1
+        if factor is not None and start is not None and end is not None:
+            out.append(Attractiveness(factor, country, tuple(locs), start, end))
+    return tuple(out)
 
 
 def _series(r: _Reader, value: Any) -> tuple[SeriesDef, ...]:
