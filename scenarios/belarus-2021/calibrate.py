@@ -115,14 +115,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"start loss {best_loss:.4f}", flush=True)
     sample = qmc.LatinHypercube(d=len(names), seed=2021).random(args.lhs)
     for row in sample:
-        cand = {n: BOUNDS[n][0] + u * (BOUNDS[n][1] - BOUNDS[n][0]) for n, u in zip(names, row)}
+        cand = {n: BOUNDS[n][0] + u * (BOUNDS[n][1] - BOUNDS[n][0])
+                for n, u in zip(names, row, strict=True)}
         loss, _ = evaluate(cand, seeds)
         if loss < best_loss:
             best_loss, best = loss, cand
             print(f"  LHS improved: {loss:.4f}", flush=True)
 
     def objective(z: np.ndarray) -> float:
-        params = {n: _from_unit(n, v) for n, v in zip(names, z)}
+        params = {n: _from_unit(n, v) for n, v in zip(names, z, strict=True)}
         return evaluate(params, seeds)[0]
 
     x0 = np.array([_to_unit(n, best[n]) for n in names])
@@ -130,14 +131,14 @@ def main(argv: list[str] | None = None) -> int:
                    options={"maxfev": args.maxfev, "xatol": 1e-3, "fatol": 1e-4,
                             "initial_simplex": x0 + 0.6 * np.vstack([np.zeros(len(x0)),
                                                                      np.eye(len(x0))])})
-    final = {n: float(_from_unit(n, v)) for n, v in zip(names, fit.x)}
+    final = {n: float(_from_unit(n, v)) for n, v in zip(names, fit.x, strict=True)}
     final = {n: float(f"{v:.4g}") for n, v in final.items()}
     loss, comps = evaluate(final, seeds)
     elapsed = time.time() - t0
     print(json.dumps({"loss": loss, "parameters": final, "seconds": round(elapsed)}, indent=1))
     for c, fit_flag in comps:
         print(f"{'fit' if fit_flag else 'held out'}: {c.target.name}")
-        for label, o, s, e in zip(c.labels, c.observed, c.simulated, c.relative_error):
+        for label, o, s, e in zip(c.labels, c.observed, c.simulated, c.relative_error, strict=True):
             print(f"  {label:>10}  observed {o:8.0f}  simulated {s:8.0f}  {e:+.0%}")
     if args.write:
         write_parameters(final)
@@ -169,7 +170,8 @@ def _write_report(params: dict[str, float], loss: float, comps: list, args, elap
                   f" simulated series `{c.target.series}`)", "",
                   "| date | observed | simulated | error |", "|---|---|---|---|"]
         lines += [f"| {lab} | {o:,.0f} | {s:,.0f} | {e:+.0%} |"
-                  for lab, o, s, e in zip(c.labels, c.observed, c.simulated, c.relative_error)]
+                  for lab, o, s, e in zip(c.labels, c.observed, c.simulated, c.relative_error,
+                                          strict=True)]
         lines.append("")
     (HERE / "calibration.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
