@@ -41,6 +41,8 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "occupancy_early": (0.005, 0.5),
     "occupancy_iraq": (0.05, 1.0),
     "occupancy_transit": (0.005, 0.6),
+    "occupancy_diverted": (0.005, 0.9),
+    "minsk_movechance": (0.02, 1.0),
     "pull_lt": (0.02, 3.0),
     "pull_lv": (0.02, 3.0),
     "turnback_pl_early": (0.01, 0.95),
@@ -126,12 +128,16 @@ def main(argv: list[str] | None = None) -> int:
         params = {n: _from_unit(n, v) for n, v in zip(names, z, strict=True)}
         return evaluate(params, seeds)[0]
 
-    x0 = np.array([_to_unit(n, best[n]) for n in names])
-    fit = minimize(objective, x0, method="Nelder-Mead",
-                   options={"maxfev": args.maxfev, "xatol": 1e-3, "fatol": 1e-4,
-                            "initial_simplex": x0 + 0.6 * np.vstack([np.zeros(len(x0)),
-                                                                     np.eye(len(x0))])})
-    final = {n: float(_from_unit(n, v)) for n, v in zip(names, fit.x, strict=True)}
+    x = np.array([_to_unit(n, best[n]) for n in names])
+    for step in (0.8, 0.3):  # a wide simplex, then a restart with a narrow one
+        fit = minimize(objective, x, method="Nelder-Mead",
+                       options={"maxfev": args.maxfev // 2, "xatol": 1e-3, "fatol": 1e-5,
+                                "initial_simplex": x + step * np.vstack([np.zeros(len(x)),
+                                                                         np.eye(len(x))])})
+        x = fit.x
+        print(f"  Nelder-Mead (step {step}): loss {fit.fun:.4f} after {fit.nfev} runs",
+              flush=True)
+    final = {n: float(_from_unit(n, v)) for n, v in zip(names, x, strict=True)}
     final = {n: float(f"{v:.4g}") for n, v in final.items()}
     loss, comps = evaluate(final, seeds)
     elapsed = time.time() - t0

@@ -24,7 +24,7 @@ EXIT_INTERNAL = 1
 HELP_DAYS = "Days to simulate (default: the period file's Length)."
 HELP_SEED = "Random seed; the same seed gives the same output."
 HELP_SET = "Override a setting, e.g. --set move.awareness_level=2 (repeatable)."
-HELP_PARAM = "Override a policies.yml parameter, e.g. --param occupancy=0.7 (repeatable)."
+HELP_PARAM = "Override a policies.yml parameter, e.g. --param occupancy_iraq=0.7 (repeatable)."
 HELP_CHECKPOINT = "Save the run's state every N days to OUT/checkpoint.npz (0: never)."
 HELP_RESUME = "Continue from OUT/checkpoint.npz if it exists (same seed, same output)."
 
@@ -44,21 +44,28 @@ def _parse_sets(values: list[str] | None) -> dict[str, object]:
         if "=" not in item:
             raise typer.BadParameter(f"--set {item!r}: expected KEY=VALUE")
         key, raw = item.split("=", 1)
-        out[key.strip()] = yaml.safe_load(raw)
+        try:
+            out[key.strip()] = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise typer.BadParameter(f"--set {item!r}: expected KEY=VALUE with a YAML scalar "
+                                     "value such as 2, 0.5, true or a word") from None
     return out
 
 
-def _parse_params(values: list[str] | None) -> dict[str, float]:
-    """``--param occupancy=0.7`` → ``{"occupancy": 0.7}``."""
-    out: dict[str, float] = {}
+def _parse_params(values: list[str] | None) -> dict[str, object]:
+    """``--param occupancy=0.7`` → ``{"occupancy": 0.7}`` (a number or a date)."""
+    import yaml
+
+    out: dict[str, object] = {}
     for item in values or []:
         key, sep, raw = item.partition("=")
         try:
-            out[key.strip()] = float(raw)
-        except ValueError:
-            sep = ""
-        if not sep:
-            raise typer.BadParameter(f"--param {item!r}: expected NAME=NUMBER")
+            value = yaml.safe_load(raw) if sep else None
+        except yaml.YAMLError:
+            value = None
+        if not sep or not key.strip() or value is None or isinstance(value, bool | list | dict):
+            raise typer.BadParameter(f"--param {item!r}: expected NAME=NUMBER or NAME=DATE")
+        out[key.strip()] = value
     return out
 
 
@@ -87,6 +94,9 @@ def run(
     except ScenarioError as exc:
         _err(f"error: invalid scenario {scenario}:\n{exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    if out.exists() and not out.is_dir():
+        _err(f"error: --out {out}: is a file (expected a folder to write the results into)")
+        raise typer.Exit(EXIT_BAD_INPUT)
     if not quiet:
         for w in sc.warnings:
             _err(f"warning: {w}")
@@ -173,6 +183,9 @@ def validate(
     from borderflow.outcsv import read_out_csv
     from borderflow.scenario.errors import ScenarioError
 
+    if results_dir.is_dir() and (results_dir / "manifest.json").is_file():
+        _validate_ensemble(results_dir)  # an ensemble folder (borderflow ensemble / calibrate)
+        return
     path = results_dir / "out.csv" if results_dir.is_dir() else results_dir
     if not path.is_file():
         _err(f"error: {path}: no such file (expected a results folder holding out.csv)")
@@ -193,15 +206,320 @@ def validate(
     con.print(table)
 
 
-@app.callback()
-def _main(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+# -- ensembles, sensitivity and calibrated forecasts (docs/ensembles.md) -----------------------
+HELP_VARY = "Vary a numeric setting over a range: PARAM=LOW:HIGH, e.g. move.conflict_weight=0.1:1."
+HELP_SCHEDULER = ("Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: start a "
+                  "local cluster of processes; 'synchronous': run in this process).")
+HELP_WORKERS = "Worker processes of the local Dask cluster (default: the number of cores)."
+HELP_ENS_OUT = "Output folder; re-running the same command there computes only missing members."
+
+
+def _ensemble_inputs(scenario: Path, set_: list[str] | None, vary: list[str] | None):
+    """Load the scenario, parse --set and --vary; bad input exits with status 2."""
+    from borderflow.ensemble import EnsembleError, parse_vary
+    from borderflow.scenario.errors import ScenarioError
+    from borderflow.scenario.flee_format import load_scenario
+
+    try:
+        overrides = _parse_sets(set_)
+        sc = load_scenario(scenario, settings_overrides=overrides or None)
+        ranges = parse_vary(vary or [])
+    except ScenarioError as exc:
+        _err(f"error: invalid scenario {scenario}:\n{exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except EnsembleError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    return sc, overrides, ranges
+
+
+class _MembersBar:
+    """A Rich progress bar over members on a terminal; enters as ``progress(done, total)``."""
+
+    def __init__(self, label: str, quiet: bool) -> None:
+        self.label, self.bar = label, None
+        self.show = not quiet and sys.stderr.isatty()
+
+    def __enter__(self):
+        if not self.show:
+            return None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), TimeRemainingColumn(),
+                            console=Console(stderr=True))
+        self.bar.__enter__()
+        task = self.bar.add_task(self.label, total=None)
+        return lambda done, total: self.bar.update(task, completed=done, total=total)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def _guarded(work, label: str, quiet: bool):
+    """``work(progress)`` under a progress bar; bad input (a range, a store) exits with 2."""
+    from borderflow.engine import SimulationError
+    from borderflow.ensemble import EnsembleError
+
+    try:
+        with _MembersBar(label, quiet) as progress:
+            return work(progress)
+    except (EnsembleError, SimulationError) as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _print_frame(frame, title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    def cell(v) -> str:
+        if isinstance(v, float):
+            return f"{v:,.4f}" if abs(v) < 10 else f"{v:,.1f}"
+        return str(v)
+
+    table = Table(title=title)
+    table.add_column(str(frame.index.name or ""))
+    for col in frame.columns:
+        table.add_column(str(col), justify="right")
+    for row in frame.itertuples(index=True, name=None):
+        table.add_row(*[cell(v) for v in row])
+    Console().print(table)
+
+
+@app.command()
+def ensemble(
+    scenario: Annotated[Path, typer.Argument(help="Scenario folder (Flee layout).")],
+    members: Annotated[int, typer.Option(help="Number of members.", min=1)],
+    out: Annotated[Path, typer.Option(help=HELP_ENS_OUT)],
+    seed: Annotated[int, typer.Option(help=HELP_SEED, min=0)] = 0,
+    vary: Annotated[list[str] | None, typer.Option("--vary", help=HELP_VARY)] = None,
+    sampling: Annotated[str, typer.Option(help="Parameter draws: lhs or uniform.")] = "lhs",
+    days: Annotated[int | None, typer.Option(help=HELP_DAYS, min=0)] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help=HELP_SET)] = None,
+    scheduler: Annotated[str | None, typer.Option(help=HELP_SCHEDULER)] = None,
+    workers: Annotated[int | None, typer.Option(help=HELP_WORKERS, min=1)] = None,
+    quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
 ) -> None:
-    if version:
+    """Run an ensemble on Dask: one Parquet file per member, a manifest, quantile bands."""
+    from borderflow.ensemble import ensemble_spec, plan_members, run_ensemble
+
+    sc, overrides, ranges = _ensemble_inputs(scenario, set_, vary)
+
+    def work(progress):
+        plan = plan_members(members, seed, ranges, sampling)
+        return run_ensemble(sc, plan, out, days=days, scheduler=scheduler, n_workers=workers,
+                            spec=ensemble_spec(seed, ranges, sampling, overrides),
+                            progress=progress)
+
+    run = _guarded(work, f"{sc.name} members", quiet)
+    if not quiet:
+        typer.echo(f"{len(run.computed)} members computed, {len(run.reused)} already there, "
+                   f"in {run.seconds:.1f} s; ensemble in {out.resolve()}")
+        if run.store.observed() is not None:
+            _validate_ensemble(out)
+
+
+def _validate_ensemble(folder: Path) -> None:
+    from borderflow.ensemble import EnsembleError, EnsembleStore
+    from borderflow.forecast import ensemble_validation
+
+    try:
+        scores = ensemble_validation(EnsembleStore(folder))
+    except EnsembleError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    summary = scores["summary"].rename(columns={
+        "ard_mean": "ARD mean", "ard_sd": "ARD sd", "crps": "CRPS", "crps_relative": "CRPS/obs",
+        "coverage50": "cover 50%", "coverage90": "cover 90%"})
+    _print_frame(summary, "ensemble against observed camp counts "
+                 "(ARD: Flee's averaged relative difference, per member; CRPS in people)")
+    _print_frame(scores["per_camp"], "per camp, all days")
+
+
+@app.command()
+def sensitivity(
+    scenario: Annotated[Path, typer.Argument(help="Scenario folder (Flee layout).")],
+    vary: Annotated[list[str], typer.Option("--vary", help=HELP_VARY)],
+    out: Annotated[Path, typer.Option(help=HELP_ENS_OUT)],
+    method: Annotated[str, typer.Option(help="morris or sobol.")] = "morris",
+    n: Annotated[int, typer.Option(help="Morris trajectories, or Sobol' base sample.",
+                                   min=1)] = 10,
+    levels: Annotated[int, typer.Option(help="Morris grid levels.", min=2)] = 4,
+    replicates: Annotated[int, typer.Option(help="Seeds per design point.", min=1)] = 1,
+    response: Annotated[str, typer.Option(
+        help="ard (Flee's score), ard_unscaled or camps_final.")] = "ard",
+    seed: Annotated[int, typer.Option(help=HELP_SEED, min=0)] = 0,
+    days: Annotated[int | None, typer.Option(help=HELP_DAYS, min=0)] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help=HELP_SET)] = None,
+    scheduler: Annotated[str | None, typer.Option(help=HELP_SCHEDULER)] = None,
+    workers: Annotated[int | None, typer.Option(help=HELP_WORKERS, min=1)] = None,
+    quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
+) -> None:
+    """Rank settings by their effect on the score (SALib Morris or Sobol'); table and plot."""
+    from borderflow.sensitivity import run_sensitivity
+
+    sc, _, ranges = _ensemble_inputs(scenario, set_, vary)
+    result = _guarded(lambda progress: run_sensitivity(
+        sc, ranges, out, method=method, n=n, levels=levels, seed=seed, replicates=replicates,
+        response=response, days=days, scheduler=scheduler, n_workers=workers,
+        progress=progress), f"{sc.name} {method} runs", quiet)
+    if not quiet:
+        _print_frame(result.table, f"{sc.name}: {method} sensitivity of {response}")
+        typer.echo(f"written to {out.resolve()}: " + ", ".join(p.name for p in result.files))
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario folder (Flee layout).")],
+    until: Annotated[str, typer.Option(help="Last date (YYYY-MM-DD) of data used to fit.")],
+    out: Annotated[Path, typer.Option(help="Output folder.")],
+    vary: Annotated[list[str] | None, typer.Option(
+        "--vary", help=HELP_VARY + " Default: see docs/ensembles.md.")] = None,
+    particles: Annotated[int, typer.Option(help="ABC-SMC population size.", min=4)] = 48,
+    alpha: Annotated[float, typer.Option(help="Share of particles kept per generation.",
+                                         min=0.05, max=0.95)] = 0.5,
+    generations: Annotated[int, typer.Option(help="Most ABC-SMC generations.", min=1)] = 6,
+    members: Annotated[int, typer.Option(help="Forecast ensemble members.", min=1)] = 100,
+    arrivals: Annotated[str, typer.Option(
+        help="New arrivals after the cut-off: trend, persist or observed.")] = "trend",
+    seed: Annotated[int, typer.Option(help=HELP_SEED, min=0)] = 0,
+    set_: Annotated[list[str] | None, typer.Option("--set", help=HELP_SET)] = None,
+    scheduler: Annotated[str | None, typer.Option(help=HELP_SCHEDULER)] = None,
+    workers: Annotated[int | None, typer.Option(help=HELP_WORKERS, min=1)] = None,
+    quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
+) -> None:
+    """Fit settings to data up to --until (ABC-SMC), forecast the rest, score against baselines."""
+    from datetime import date
+
+    from borderflow.forecast import DEFAULT_CALIBRATION_VARY
+    from borderflow.forecast import calibrate as fit
+
+    try:
+        cut = date.fromisoformat(until)
+    except ValueError:
+        _err(f"error: --until {until!r}: expected a date YYYY-MM-DD")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    sc, _, ranges = _ensemble_inputs(scenario, set_, vary or list(DEFAULT_CALIBRATION_VARY))
+    result = _guarded(lambda progress: fit(
+        sc, cut, ranges, out, seed=seed, particles=particles, alpha=alpha,
+        generations=generations, members=members, arrivals=arrivals, scheduler=scheduler,
+        n_workers=workers, progress=progress, log=None if quiet else _err),
+        f"{sc.name} forecast members", quiet)
+    if not quiet:
+        post = result.posterior
+        _print_frame(post.ranges(), f"fitted ranges ({post.simulations} simulations, "
+                     f"{len(post.generations)} generations)")
+        _print_frame(result.scores, f"held-out days {result.cutoff_day}..{sc.length - 1}: "
+                     "forecast against naive baselines")
+        typer.echo(f"written to {out.resolve()}: " + ", ".join(p.name for p in result.files))
+
+
+# -- report (borderflow.report) ----------------------------------------------------------------
+HELP_REPORT_OUT = ("The HTML file to write (default: RESULTS_DIR/report.html); with --format png, "
+                   "the folder for the PNG files (default: RESULTS_DIR/report-png).")
+HELP_REPORT_SC = ("Scenario folder, for the map and the policy timeline (default: the one "
+                  "recorded in run.json, if any).")
+HELP_MAP_DAYS = "Days of the map's small multiples, e.g. 10,30,60 (default: four spread days)."
+
+
+@app.command()
+def report(
+    results_dir: Annotated[Path, typer.Argument(
+        help="A results folder, an ensemble folder, or a folder of results folders.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=HELP_REPORT_OUT)] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html or png.")] = "html",
+    scenario: Annotated[Path | None, typer.Option(help=HELP_REPORT_SC)] = None,
+    map_days: Annotated[str | None, typer.Option(help=HELP_MAP_DAYS)] = None,
+    quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
+) -> None:
+    """Write a report: one self-contained HTML page (map, charts, needs), or PNG figures."""
+    from borderflow.report import ReportError, write_report
+
+    days = None
+    if map_days:
+        try:
+            days = [int(d) for d in map_days.split(",") if d.strip()]
+        except ValueError:
+            _err(f"error: --map-days {map_days!r}: expected day numbers separated by commas")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+    if output is None:
+        output = results_dir / ("report.html" if fmt == "html" else "report-png")
+    try:
+        written, warnings = write_report(results_dir, output, fmt=fmt, scenario=scenario,
+                                         map_days=days)
+    except ReportError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if not quiet:
+        for w in warnings:
+            _err(f"warning: {w}")
+        where = written[0] if fmt == "html" else output
+        typer.echo(f"report written to {where.resolve()}"
+                   + ("" if fmt == "html" else f" ({len(written)} PNG files)"))
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[list[Path], typer.Argument(help="Base scenario, then variant folders.")],
+    seeds: Annotated[int, typer.Option(help="Seeded runs per scenario (1..N).", min=1)] = 5,
+    out: Annotated[Path | None, typer.Option(help="Folder for compare.csv and the runs.")] = None,
+) -> None:
+    """Compare a base scenario with what-if variants, run with the same seeds."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from borderflow.compare import compare_scenarios, format_value
+    from borderflow.engine import SimulationError
+    from borderflow.scenario.errors import ScenarioError
+
+    try:
+        with _MembersBar("compare", quiet=False) as bar:
+            table = compare_scenarios(scenarios, list(range(1, seeds + 1)), out=out,
+                                      progress=bar)
+    except ScenarioError as exc:
+        _err(f"error: invalid scenario:\n{exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except SimulationError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    names = list(dict.fromkeys(a for a, _ in table.columns))
+    view = Table(title=f"what-if comparison (mean of {seeds} seeds, range in brackets)")
+    view.add_column("measure")
+    for name in names:
+        view.add_column(name.split(":")[-1], justify="right")
+    for measure, row in table.iterrows():
+        view.add_row(str(measure), *[format_value(row[(n, "mean")], row[(n, "min")],
+                                                  row[(n, "max")]) for n in names])
+    Console().print(view)
+    if out is not None:
+        typer.echo(f"table and runs written to {out.resolve()}")
+
+
+def _print_version(value: bool) -> None:
+    # eager: runs while parsing, before the group asks for a command
+    if value:
         from borderflow import __version__
 
         typer.echo(__version__)
         raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.",
+                                          callback=_print_version, is_eager=True)] = False,
+) -> None:
+    """Simulate and forecast how displaced people move along routes and across borders."""
 
 
 def main() -> None:

@@ -140,6 +140,11 @@ class Simulation:
         self.classes = self.policy.person_classes(self.settings.move.start_on_foot,
                                                   self.track_origins)
         self.cls = self.classes.arrays()
+        # "stranded" counts people who were turned back at least once and stand on the side
+        # they came from (a country that some crossing leaves), not those already across
+        src_countries = {int(self.network.country_id[self.network.link_src[k]])
+                         for k in np.flatnonzero(self.policy.link_cross)}
+        self.near_side = np.isin(self.network.country_id, list(src_countries))
         # Numba's generator is reseeded every day from these, so a run's state at the end of
         # any day is enough to resume it with identical output.
         rng = np.random.Generator(np.random.PCG64(seq))
@@ -319,6 +324,8 @@ class Simulation:
             if mv.movechance_pop_scale_factor:
                 mc = mc * (np.maximum(state.pop, capacity) / mv.movechance_pop_base) \
                     ** mv.movechance_pop_scale_factor
+            if pol.movechance is not None:
+                mc = np.where(np.isnan(pol.movechance[t]), mc, pol.movechance[t])
             if frozen:
                 mc = np.zeros(L)
 
@@ -462,6 +469,7 @@ class Simulation:
         if self.cls["tried"].any():
             kernel.stranded_by_location(state.loc_n, state.act, state_loc, self.cls["tried"],
                                         rec.stranded[t])
+            rec.stranded[t, ~self.near_side] = 0
         if len(self.policy.det_loc):
             rec.detained[t, self.policy.det_loc] = state.det_held
         if self.policy.exposed.any():

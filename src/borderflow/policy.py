@@ -50,6 +50,7 @@ class PolicySchedule:
     groups: tuple[str, ...] = ()
     exposed_days: np.ndarray | None = None  # bool[T, L]
     attractiveness: np.ndarray | None = None  # float[T, L] score multipliers, None = all 1
+    movechance: np.ndarray | None = None  # float[T, L] move chances replacing Flee's, NaN = keep
 
     @property
     def n_groups(self) -> int:
@@ -86,6 +87,8 @@ def compile_policies(policies: Policies | None, net: Network, days: int) -> Poli
         arrival_loc[r] = net.index[route.to]
         arrival_origin[r] = origins.index(route.origin)
         expected = np.array(step_values(route.seats_per_week, T)) * route.occupancy / 7.0
+        if route.end >= 0:
+            expected[route.end:] = 0.0
         # deterministic rounding that keeps the running total exact
         cum = np.floor(np.cumsum(expected) + 1e-9).astype(np.int64)
         arrivals[:, r] = np.diff(np.concatenate([[0], cum]))
@@ -164,8 +167,15 @@ def compile_policies(policies: Policies | None, net: Network, days: int) -> Poli
                 mask[net.index[name]] = True
             end = T if a.end < 0 else min(a.end, T)
             attract[max(a.start, 0):end, mask] *= a.factor
+    movechance = None
+    if p.movechance:
+        movechance = np.full((T, L), np.nan)
+        for m in p.movechance:
+            end = T if m.end < 0 else min(m.end, T)
+            for name in m.locations:
+                movechance[max(m.start, 0):end, net.index[name]] = m.value
     return PolicySchedule(
-        attractiveness=attract,
+        attractiveness=attract, movechance=movechance,
         origins=origins, arrivals=arrivals, arrival_loc=arrival_loc,
         arrival_origin=arrival_origin, link_cross=link_cross, turnback_prob=tb_prob,
         turnback_to=tb_to, crossing_cap=cap, block_actions=blocks, exposed=exposed,

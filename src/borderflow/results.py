@@ -27,14 +27,21 @@ import pandas as pd
 
 from borderflow.scenario.model import ObservedData
 
+_UMASK = os.umask(0)  # read once, while importing: os.umask can only be read by setting it
+os.umask(_UMASK)
+
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` for a temporary file beside ``path``, then rename it to ``path``."""
+    """Call ``write(tmp)`` for a temporary file beside ``path``, then rename it to ``path``.
+
+    The file gets the permissions of a file created normally (mkstemp's are owner-only).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

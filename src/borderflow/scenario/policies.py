@@ -53,6 +53,7 @@ class ArrivalRoute:
     to: str
     seats_per_week: tuple[Step, ...]
     occupancy: float = 1.0
+    end: int = -1  # the route is cut from this day on (-1: never)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,16 @@ class Attractiveness:
     factor: float
     country: str | None = None
     locations: tuple[str, ...] = ()
+    start: int = -(10**9)
+    end: int = -1
+
+
+@dataclass(frozen=True)
+class MoveChance:
+    """The daily chance of leaving the listed places, replacing Flee's type-based value."""
+
+    value: float
+    locations: tuple[str, ...]
     start: int = -(10**9)
     end: int = -1
 
@@ -165,7 +176,7 @@ class SeriesDef:
 class Policies:
     """Everything in a ``policies.yml``, with dates turned into simulation days."""
 
-    parameters: Mapping[str, float] = field(default_factory=dict)
+    parameters: Mapping[str, float | date] = field(default_factory=dict)
     arrivals: tuple[ArrivalRoute, ...] = ()
     crossings: tuple[Crossing, ...] = ()
     give_up_after: int | None = None
@@ -178,6 +189,7 @@ class Policies:
     voluntary_returns: tuple[VoluntaryReturn, ...] = ()
     series: tuple[SeriesDef, ...] = ()
     attractiveness: tuple[Attractiveness, ...] = ()
+    movechance: tuple[MoveChance, ...] = ()
 
     @property
     def origins(self) -> tuple[str, ...]:
@@ -233,7 +245,7 @@ class _Reader:
     """Turns the parsed YAML into dataclasses, collecting every problem with its position."""
 
     def __init__(self, rel: str, marks: dict, start: date, locations: set[str],
-                 parameters: dict[str, float]) -> None:
+                 parameters: dict[str, Any]) -> None:
         self.rel = rel
         self.marks = marks
         self.start = start
@@ -261,8 +273,8 @@ class _Reader:
                 self.problem(path, f"missing key '{key}'")
         return value
 
-    def number(self, value: Any, path: tuple, *, low: float | None = None,
-               high: float | None = None, integer: bool = False) -> float | None:
+    def resolve(self, value: Any, path: tuple) -> Any:
+        """``$name`` → the parameter's value (a number or a date); anything else unchanged."""
         if isinstance(value, str) and value.startswith("$"):
             name = value[1:]
             if name not in self.parameters:
@@ -270,8 +282,15 @@ class _Reader:
                 extra = f"; did you mean '${hint[0]}'?" if hint else ""
                 self.problem(path, f"unknown parameter '{value}' (expected a name defined "
                                    f"under 'parameters'){extra}")
-                return None
-            value = self.parameters[name]
+                return _MISSING
+            return self.parameters[name]
+        return value
+
+    def number(self, value: Any, path: tuple, *, low: float | None = None,
+               high: float | None = None, integer: bool = False) -> float | None:
+        value = self.resolve(value, path)
+        if value is _MISSING:
+            return None
         what = "a whole number" if integer else "a number"
         rng = ""
         if low is not None:
@@ -290,6 +309,9 @@ class _Reader:
         return float(value)
 
     def day(self, value: Any, path: tuple) -> int | None:
+        value = self.resolve(value, path)
+        if value is _MISSING:
+            return None
         if isinstance(value, datetime):
             value = value.date()
         if isinstance(value, date):
@@ -340,12 +362,34 @@ class _Reader:
         return tuple(out)
 
 
+_MISSING = object()
+
+
+def _parameter_value(value: Any) -> float | date | None:
+    """A parameter is a finite number or a date (ISO text or a YAML date)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            try:
+                value = float(value)
+            except ValueError:
+                return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
 SECTIONS = ("parameters", "arrivals", "crossings", "attempts", "blocks", "zones", "detention",
-            "returns", "series", "attractiveness")
+            "returns", "series", "attractiveness", "movechance")
 
 
 def load_policies(root: Path, start: date, location_names: set[str], *,
-                  parameter_overrides: Mapping[str, float] | None = None) -> Policies | None:
+                  parameter_overrides: Mapping[str, Any] | None = None) -> Policies | None:
     """Read ``root/policies.yml`` if it exists; ``None`` when the scenario has none."""
     path = root / FILE_NAME
     if not path.exists():
@@ -361,7 +405,7 @@ def load_policies(root: Path, start: date, location_names: set[str], *,
     data, marks = _compose(text, rel)
     if data is None:
         return Policies()
-    params: dict[str, float] = {}
+    params: dict[str, float | date] = {}
     r = _Reader(rel, marks, start, location_names, params)
     top = r.keys(data, (), SECTIONS)
     if top is None:
@@ -369,19 +413,27 @@ def load_policies(root: Path, start: date, location_names: set[str], *,
     raw_params = top.get("parameters") or {}
     if isinstance(raw_params, dict):
         for name, value in raw_params.items():
-            v = r.number(value, ("parameters", name))
-            if v is not None:
+            v = _parameter_value(value)
+            if v is None:
+                r.problem(("parameters", name), f"{value!r} is not valid (expected a number "
+                                                "or a date YYYY-MM-DD)")
+            else:
                 params[str(name)] = v
     else:
-        r.problem(("parameters",), "expected a mapping of names to numbers")
+        r.problem(("parameters",), "expected a mapping of names to numbers or dates")
     for name, value in (parameter_overrides or {}).items():
+        v = _parameter_value(value)
         if name not in params:
             hint = difflib.get_close_matches(name, list(params), n=1)
             extra = f"; did you mean '{hint[0]}'?" if hint else ""
-            r.problems.append(Problem(rel, None, None, f"--param {name}: no such parameter "
+            r.problems.append(Problem(rel, None, None, f"parameter {name}: no such parameter "
                                       f"(expected one of {', '.join(params) or 'none'}){extra}"))
+        elif v is None or type(v) is not type(params[name]):
+            kind = "a date" if isinstance(params[name], date) else "a number"
+            r.problems.append(Problem(rel, None, None, f"parameter {name} = {value!r} is not "
+                                      f"valid (expected {kind})"))
         else:
-            params[name] = float(value)
+            params[name] = v
 
     arrivals = _arrivals(r, top.get("arrivals") or [])
     crossings = _crossings(r, top.get("crossings") or [])
@@ -392,13 +444,14 @@ def load_policies(root: Path, start: date, location_names: set[str], *,
     flights, voluntary = _returns(r, top.get("returns") or {})
     series = _series(r, top.get("series") or [])
     attract = _attractiveness(r, top.get("attractiveness") or [], location_names, root)
+    movechance = _movechance(r, top.get("movechance") or [])
     if r.problems:
         raise ScenarioError(r.problems)
     return Policies(parameters=dict(params), arrivals=arrivals, crossings=crossings,
                     give_up_after=give_up_after, give_up_after_days=give_up_days,
                     blocks=blocks, exposed=exposed, temperature=temperature,
                     detentions=detentions, return_flights=flights, voluntary_returns=voluntary,
-                    series=series, attractiveness=attract)
+                    series=series, attractiveness=attract, movechance=movechance)
 
 
 def _items(r: _Reader, value: Any, path: tuple) -> list[tuple[tuple, Any]]:
@@ -411,7 +464,7 @@ def _items(r: _Reader, value: Any, path: tuple) -> list[tuple[tuple, Any]]:
 def _arrivals(r: _Reader, value: Any) -> tuple[ArrivalRoute, ...]:
     out = []
     for p, item in _items(r, value, ("arrivals",)):
-        d = r.keys(item, p, ("origin", "to", "seats_per_week", "occupancy"),
+        d = r.keys(item, p, ("origin", "to", "seats_per_week", "occupancy", "cut"),
                    ("origin", "to", "seats_per_week"))
         if d is None or not {"origin", "to", "seats_per_week"} <= d.keys():
             continue
@@ -422,8 +475,9 @@ def _arrivals(r: _Reader, value: Any) -> tuple[ArrivalRoute, ...]:
         if not isinstance(origin, str) or not origin.strip():
             r.problem((*p, "origin"), f"{origin!r} is not valid (expected a non-empty label)")
             continue
-        if to is not None and seats is not None and occ is not None:
-            out.append(ArrivalRoute(origin.strip(), to, seats, occ))
+        cut = r.day(d["cut"], (*p, "cut")) if d.get("cut") is not None else -1
+        if to is not None and seats is not None and occ is not None and cut is not None:
+            out.append(ArrivalRoute(origin.strip(), to, seats, occ, cut))
     return tuple(out)
 
 
@@ -667,6 +721,22 @@ def _attractiveness(r: _Reader, value: Any, names: set[str],
         end = r.day(d["end"], (*p, "end")) if d.get("end") is not None else -1
         if factor is not None and start is not None and end is not None:
             out.append(Attractiveness(factor, country, tuple(locs), start, end))
+    return tuple(out)
+
+
+def _movechance(r: _Reader, value: Any) -> tuple[MoveChance, ...]:
+    out = []
+    for p, item in _items(r, value, ("movechance",)):
+        d = r.keys(item, p, ("value", "locations", "start", "end"), ("value", "locations"))
+        if d is None or not {"value", "locations"} <= d.keys():
+            continue
+        v = r.number(d["value"], (*p, "value"), low=0, high=1)
+        locs = [loc for q, it in _items(r, d["locations"], (*p, "locations"))
+                if (loc := r.location(it, q)) is not None]
+        start = r.day(d["start"], (*p, "start")) if d.get("start") is not None else -10**9
+        end = r.day(d["end"], (*p, "end")) if d.get("end") is not None else -1
+        if v is not None and locs and start is not None and end is not None:
+            out.append(MoveChance(v, tuple(locs), start, end))
     return tuple(out)
 
 
