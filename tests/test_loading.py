@@ -86,7 +86,8 @@ def test_real_scenario_geography(shared_flee_dir, fake_series, name):
     assert source_dir == scenario.path / "source_data"
     assert (start_date, n_days) == (start, length)
     assert corrections == scenario.path / "input_csv" / "registration_corrections.csv"
-    assert kwargs == {"hasten": 1, "sum_from_camps": False, "insert_day0": True}
+    assert kwargs == {"hasten": 1, "sum_from_camps": False, "insert_day0": True,
+                      "root": scenario.path}
 
 
 def test_real_scenario_details(shared_flee_dir, fake_series):
@@ -153,7 +154,8 @@ def test_toy_scenario_with_source_data(tmp_path, write_scenario, fake_series):
     (source_dir, _, _, corrections, kwargs), = fake_series
     assert source_dir == folder.resolve() / "source_data"
     assert corrections is None
-    assert kwargs == {"hasten": 2, "sum_from_camps": False, "insert_day0": False}
+    assert kwargs == {"hasten": 2, "sum_from_camps": False, "insert_day0": False,
+                      "root": folder.resolve()}
 
 
 def test_toy_scenario_with_real_series(tmp_path, write_scenario):
@@ -203,7 +205,7 @@ def test_crlf_line_endings(tmp_path, write_scenario):
     assert len(load_scenario(folder).routes) == 2
     routes = folder / "input_csv" / "routes.csv"
     routes.write_bytes(routes.read_bytes() + b"B,A,0,0\r\n")
-    assert one_problem(folder).startswith("input_csv/routes.csv:4:3: distance '0' must be")
+    assert one_problem(folder).startswith("input_csv/routes.csv:4:3: distance '0' is not valid")
 
 
 def test_header_without_hash_is_a_header(tmp_path, write_scenario):
@@ -309,15 +311,15 @@ def test_empty_file(tmp_path, write_scenario):
     folder = write_scenario(tmp_path, refugees=None, conflicts=None)
     (folder / "input_csv" / "locations.csv").write_text("")
     found = problems(folder)
-    assert found[0] == "input_csv/locations.csv: is empty (expected one row per location)"
+    assert found[0] == "input_csv/locations.csv:1:1: is empty (expected one row per location)"
     # with no locations, the routes name unknown ones
     assert found[1].startswith("input_csv/routes.csv:2:1: unknown location 'A'")
 
 
 def test_header_only_routes(tmp_path, write_scenario):
     folder = write_scenario(tmp_path, routes=[], refugees=None)
-    assert one_problem(folder) == ("input_csv/routes.csv: has only a header (expected one row "
-                                   "per link: name1,name2,distance)")
+    assert one_problem(folder) == ("input_csv/routes.csv:2:1: has only a header (expected one "
+                                   "row per link: name1,name2,distance)")
 
 
 def test_ragged_row(tmp_path, write_scenario):
@@ -338,15 +340,15 @@ def test_bad_numbers_in_locations(tmp_path, write_scenario):
     found = problems(write_scenario(tmp_path, locations=locations, refugees=None))
     assert found == [
         "input_csv/locations.csv:2:4: latitude 'north' is not valid (expected a number from "
-        "-90 to 90)",
+        "-90 to 90, or empty)",
         "input_csv/locations.csv:3:5: longitude '200' is not valid (expected a number from "
-        "-180 to 180)",
+        "-180 to 180, or empty)",
         "input_csv/locations.csv:3:7: conflict date '-1' is not valid (expected a day number "
-        ">= 0, or empty)",
+        "from 0 to 100000, or empty)",
         "input_csv/locations.csv:3:8: population 'many' is not valid (expected a whole number "
-        ">= 0, or empty)",
+        "from 0 to 1e12, or empty)",
         "input_csv/locations.csv:4:8: population '-5' is not valid (expected a whole number "
-        ">= 0, or empty)",
+        "from 0 to 1e12, or empty)",
     ]
 
 
@@ -354,7 +356,7 @@ def test_unknown_location_type(tmp_path, write_scenario):
     locations = [*MALI_LIKE, ("Gao", "Gao", "Mali", 16, 0, "city", None, 10)]
     message = one_problem(write_scenario(tmp_path, locations=locations, routes=MALI_ROUTES,
                                          refugees=None))
-    assert message == ("input_csv/locations.csv:5:6: location type 'city' is not known "
+    assert message == ("input_csv/locations.csv:5:6: location type 'city' is not valid "
                        "(expected one of conflict_zone, town, default, camp, idpcamp, "
                        "forwarding_hub, marker, flood_zone)")
 
@@ -379,12 +381,12 @@ def test_negative_distance_and_self_loop(tmp_path, write_scenario):
     routes = [("Kidal", "Mopti", -4), ("Mopti", "Mopti", 3), ("Mopti", "Mentao", "far")]
     assert problems(write_scenario(tmp_path, locations=MALI_LIKE, routes=routes,
                                    refugees=None)) == [
-        "input_csv/routes.csv:2:3: distance '-4' must be a number > 0 (expected a positive "
-        "number of km)",
+        "input_csv/routes.csv:2:3: distance '-4' is not valid (expected a number of km > 0 and "
+        "<= 1000000)",
         "input_csv/routes.csv:3:2: route from 'Mopti' to itself (expected two different "
         "locations)",
-        "input_csv/routes.csv:4:3: distance 'far' must be a number > 0 (expected a positive "
-        "number of km)",
+        "input_csv/routes.csv:4:3: distance 'far' is not valid (expected a number of km > 0 and "
+        "<= 1000000)",
     ]
 
 
@@ -392,12 +394,12 @@ def test_bad_route_attributes(tmp_path, write_scenario):
     routes = [("A", "B", 10, 3, "fast", 2)]
     assert problems(write_scenario(tmp_path, routes=routes, refugees=None,
                                    route_attributes=["max_move_speed", "walk_probability"])) == [
-        "input_csv/routes.csv:2:4: forced_redirection '3' is not valid (expected 0, 1, 2 or "
-        "empty)",
+        "input_csv/routes.csv:2:4: forced_redirection '3' is not valid (expected one of 0, 1, 2, "
+        "or empty)",
         "input_csv/routes.csv:2:5: max_move_speed 'fast' is not valid (expected a number of km "
-        "per day > 0)",
+        "per day > 0 and <= 1000000, or empty)",
         "input_csv/routes.csv:2:6: walk_probability '2' is not valid (expected a number from 0 "
-        "to 1)",
+        "to 1, or empty)",
     ]
 
 
@@ -410,13 +412,13 @@ def test_bad_closures(tmp_path, write_scenario):
         "country column of input_csv/locations.csv; did you mean 'Abroad'?)",
         "input_csv/closures.csv:3:2: unknown location 'Bee' (expected a location from "
         "input_csv/locations.csv)",
-        "input_csv/closures.csv:4:1: closure type 'links' is not known (expected one of "
+        "input_csv/closures.csv:4:1: closure type 'links' is not valid (expected one of "
         "country, location, link, camp, idpcamp, remove_forced_redirection; did you mean "
         "'link'?)",
         "input_csv/closures.csv:5:5: closure end '2' is not valid (expected -1 for never, or a "
-        "day number >= 5)",
+        "day number from 5 to 100000)",
         "input_csv/closures.csv:6:4: closure start 'x' is not valid (expected a day number "
-        ">= 0)",
+        "from 0 to 100000)",
     ]
 
 
@@ -453,7 +455,7 @@ def test_registration_corrections(tmp_path, write_scenario):
         "input_csv/registration_corrections.csv:2:1: unknown location 'Mentoa' (expected a "
         "location from input_csv/locations.csv; did you mean 'Mentao'?)",
         "input_csv/registration_corrections.csv:2:2: date '2020-13-01' is not valid (expected "
-        "a date YYYY-MM-DD)",
+        "a date YYYY-MM-DD from 1900-01-01 to 2200-12-31)",
     ]
 
 
@@ -463,12 +465,12 @@ def test_conflicts_problems(tmp_path, write_scenario):
         "#Day,A,B\n0,1,0\n1,1,-2\n3,1\n")
     assert problems(folder) == [
         "input_csv/conflicts.csv:3:3: conflict intensity '-2' is not valid (expected a number "
-        ">= 0)",
+        "from 0 to 1000000)",
         "input_csv/conflicts.csv:4:1: day '3' is out of order (expected 2: one row per day, "
         "consecutive from 0)",
         "input_csv/conflicts.csv:4:3: row has 1 values (expected 2, one per column of the "
         "header)",
-        "input_csv/conflicts.csv: has 3 days of conflict data, fewer than the run's Length 4 "
+        "input_csv/conflicts.csv:5:1: has 3 days of conflict data, fewer than the run's Length 4 "
         "in input_csv/conflict_period.csv (expected at least 4 rows)",
     ]
 
@@ -479,12 +481,12 @@ def test_period_problems(tmp_path, write_scenario):
         "StartDate,2020-02-30\nLength,ten\n")
     assert problems(folder) == [
         "input_csv/conflict_period.csv:1:2: start date '2020-02-30' is not valid (expected a "
-        "date YYYY-MM-DD)",
+        "date YYYY-MM-DD from 1900-01-01 to 2200-12-31)",
         "input_csv/conflict_period.csv:2:2: length 'ten' is not valid (expected a whole number "
-        "of days >= 1)",
+        "of days from 1 to 20000)",
     ]
     (folder / "input_csv" / "conflict_period.csv").write_text("Length,10\n")
-    assert one_problem(folder) == ("input_csv/conflict_period.csv: has no StartDate row "
+    assert one_problem(folder) == ("input_csv/conflict_period.csv:2:1: has no StartDate row "
                                    "(expected 'StartDate,YYYY-MM-DD')")
 
 
@@ -571,8 +573,8 @@ def test_unknown_engine_key_is_an_error(tmp_path, write_scenario):
     folder = write_scenario(tmp_path, refugees=None, settings={"engine": {"capacity_round": 2}})
     assert one_problem(folder) == (
         "simsetting.yml:2:3: unknown key 'capacity_round' in engine (expected one of "
-        "chained_hop_credit, capacity_rounds, link_closure, pop_loc_weight; did you mean "
-        "'capacity_rounds'?)")
+        "chained_hop_credit, capacity_rounds, link_closure, pop_loc_weight, track_origins; did "
+        "you mean 'capacity_rounds'?)")
 
 
 def test_yml_syntax_error(tmp_path, write_scenario):

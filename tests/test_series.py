@@ -154,9 +154,9 @@ def test_series_problems_are_collected(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as info:
         load_observed(src, START, 5)
     where = [(Path(p.file).name, p.line, p.column) for p in info.value.problems]
-    assert where == [("a.csv", 2, 1), ("a.csv", 3, 2), ("a.csv", 4, None), ("a.csv", 5, 3)]
+    assert where == [("a.csv", 2, 1), ("a.csv", 3, 2), ("a.csv", 4, 2), ("a.csv", 5, 3)]
     text = str(info.value)
-    assert "expected YYYY-MM-DD" in text and "expected a whole number" in text
+    assert "expected a date YYYY-MM-DD" in text and "expected a whole number" in text
 
 
 def test_unknown_header_is_one_problem(tmp_path: Path) -> None:

@@ -3,37 +3,29 @@
 `load_scenario` finds the input files in any of the three layouts Flee users have (Flee 3.1's
 ``input_csv/`` + ``conflict_period.csv``, the newer ``sim_period.csv``, or every file in one
 folder), reads ``locations.csv``, ``routes.csv``, ``closures.csv``, ``conflicts.csv``, the period
-file, ``simsetting.yml`` and the UNHCR series, checks every cell and every cross-file rule, and
-returns a frozen `Scenario`. Nothing is fixed silently: every problem found in any file is
-collected and raised together in one `ScenarioError` as ``file:line:column: what (expected …)``,
-with paths relative to the scenario folder. Oddities Flee tolerates (names in conflicts.csv that
-are not locations, unknown keys in simsetting.yml) become ``Scenario.warnings`` instead.
+file, ``simsetting.yml`` (through `borderflow.scenario.simsetting`) and the UNHCR series (through
+`borderflow.scenario.series`), checks every cell and every cross-file rule, and returns a frozen
+`Scenario`. Cells are checked against the table in `borderflow.scenario.rules`;
+files are read through `borderflow.scenario.csvtext`, which keeps every read inside the scenario
+folder. Nothing is fixed silently: every problem found in any file is collected and raised
+together in one `ScenarioError` as ``file:line:column: what (expected …)``, with paths relative
+to the scenario folder. Oddities Flee tolerates (names in conflicts.csv that are not locations,
+unknown keys in simsetting.yml) become ``Scenario.warnings`` instead.
 """
 
 from __future__ import annotations
 
-import csv
-import difflib
-import io
-import math
-import re
+import functools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from borderflow.params import (
-    SETTING_RULES,
-    SettingRule,
-    Settings,
-    check_value,
-    rule_for,
-    settings_from_values,
-)
+from borderflow.params import Settings, settings_from_values
+from borderflow.scenario.csvtext import data_file_problem, read_rows, read_text
 from borderflow.scenario.errors import Problem, ScenarioError
 from borderflow.scenario.model import (
     Closure,
@@ -43,70 +35,43 @@ from borderflow.scenario.model import (
     Route,
     Scenario,
 )
-
-__all__ = ["LOCATION_KINDS", "classify_location_type", "load_scenario"]
-
-#: What a location type string means, in the order Flee tests the substrings.
-LOCATION_KINDS: tuple[tuple[str, str], ...] = (
-    ("camp", "camp"),  # "idp" in the string as well → "idpcamp"
-    ("conflict", "conflict"),
-    ("forward", "forward"),
-    ("marker", "marker"),
-    ("default", "town"),
-    ("town", "town"),
-    ("flood", "flood"),
+from borderflow.scenario.rules import (
+    CLOSURE_TYPES,
+    HEADER_WORD,
+    LOCATION_KINDS,
+    MIN_COLUMNS,
+    PERIOD,
+    ColumnRule,
+    check_cell,
+    classify_location_type,
+    did_you_mean,
+    hint,
+    parse_date,
+    parse_number,
+    rule,
+    rules_for,
 )
-_ACCEPTED_TYPES = "conflict_zone, town, default, camp, idpcamp, forwarding_hub, marker, flood_zone"
-CLOSURE_TYPES = ("country", "location", "link", "camp", "idpcamp", "remove_forced_redirection")
-_LOC_COLUMNS = ("name", "region", "country", "latitude", "longitude", "location_type",
-                "conflict_date", "population")
-_ROUTE_COLUMNS = ("name1", "name2", "distance", "forced_redirection")
-_CLOSURE_COLUMNS = ("closure_type", "name1", "name2", "closure_start", "closure_end")
+from borderflow.scenario.simsetting import apply_overrides, read_settings
+
+__all__ = ["CLOSURE_TYPES", "LOCATION_KINDS", "classify_location_type", "load_scenario"]
+
+
+@functools.cache
+def _positional(file: str) -> tuple[ColumnRule, ...]:
+    return tuple(r for r in rules_for(file) if r.column is not None)
+
+
+def _by_header(file: str) -> dict[str, ColumnRule]:
+    return {r.name: r for r in rules_for(file) if r.column is None}
+
+
+_LOC_RULES = _positional("locations.csv")
+_ROUTE_RULES = _positional("routes.csv")
+_CLOSURE_RULES = _positional("closures.csv")
+_LOC_COLUMNS = tuple(r.name for r in _LOC_RULES)
+_ROUTE_COLUMNS = tuple(r.name for r in _ROUTE_RULES)
+_CLOSURE_COLUMNS = tuple(r.name for r in _CLOSURE_RULES)
 _MAX_PROBLEMS_PER_FILE = 50
-_HEADER_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_ ./()-]*$")
-
-# Extra keys that are not in params.SETTING_RULES but have a meaning here.
-_SPAWN_MODE = SettingRule("conflict_driven_spawning", "spawn_mode", "spawn.conflict_spawn_mode",
-                          str, choices=("constant", "pop_ratio", "poisson"))
-_DISPLACED = SettingRule("conflict_driven_spawning", "displaced_per_conflict_day",
-                         "spawn.displaced_per_conflict_day", float, 0)
-_DRIVEN = SettingRule("spawn_rules", "conflict_driven_spawning",
-                      "spawn.conflict_driven_spawning", bool)
-_EXTRA_RULES = (_SPAWN_MODE, _DISPLACED, _DRIVEN)
-_FLEE_SECTIONS = ("log_levels", "spawn_rules", "move_rules", "optimisations")
-# Keys Flee reads that borderflow does not implement, with the value that makes them harmless.
-_FLEE_UNSUPPORTED: dict[tuple[str, str], Any] = {
-    ("", "number_of_steps"): -1,
-    ("", "conflict_input_file"): "",
-    ("", "flood_rules"): None,
-    ("spawn_rules", "flood_zone_spawning_only"): False,
-    ("spawn_rules", "flood_driven_spawning"): None,
-    ("spawn_rules", "read_from_agents_csv_file"): False,
-    ("move_rules", "ChildrenAvoidHazards"): False,
-    ("move_rules", "BoysTakeRisk"): False,
-    ("move_rules", "MatchCampEthnicity"): False,
-    ("move_rules", "MatchTownEthnicity"): False,
-    ("move_rules", "MatchConflictEthnicity"): False,
-}
-# Flee's use_v1_rules overrides these move rules after reading the yml.
-_V1_RULES = {"move.max_move_speed": 200.0, "move.start_on_foot": False,
-             "move.avoid_short_stints": False, "move.camp_weight": 2.0,
-             "move.conflict_weight": 0.25}
-
-
-def classify_location_type(location_type: str) -> str | None:
-    """Flee's reading of a type string: camp, idpcamp, conflict, forward, marker, town, flood.
-
-    Matching is by substring, case-insensitive, in Flee's order; ``None`` if nothing matches.
-    """
-    lowered = location_type.lower()
-    for needle, kind in LOCATION_KINDS:
-        if needle in lowered:
-            if kind == "camp" and "idp" in lowered:
-                return "idpcamp"
-            return kind
-    return None
-
 
 # ---------------------------------------------------------------------------------------------
 # Problem collection and CSV reading
@@ -133,6 +98,18 @@ class _Collector:
         if count <= _MAX_PROBLEMS_PER_FILE:
             self.problems.append(Problem(file, line, column, message))
 
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for p in problems:
+            self.add(p.file, p.line, p.column, p.message)
+
+    def cell(self, file: str, line: int, r: ColumnRule, text: str, *,
+             column: int | None = None, low: float | None = None) -> tuple[Any, bool]:
+        """Check a cell against its rule, recording a problem; ``(value, ok)``."""
+        value, err = check_cell(r, text, low=low)
+        if err:
+            self.add(file, line, column or r.column, err)
+        return value, err is None
+
     def warn(self, file: str, line: int | None, column: int | None, message: str) -> None:
         self.warnings.append(str(Problem(file, line, column, message)))
 
@@ -151,40 +128,22 @@ class _Table:
     header: list[str] | None
     rows: list[tuple[int, list[str]]]
     header_line: int | None = None
+    end_line: int = 1  # the line after the last row: where a missing row would go
 
 
 def _read_text(col: _Collector, path: Path, what: str, *, required: bool) -> str | None:
     """The file's text (BOM dropped), or None after recording why it cannot be read."""
-    name = col.rel(path)
-    if not path.exists():
-        if required:
-            col.add(name, None, None, f"file not found (expected {what})")
-        return None
-    if path.is_dir():
-        col.add(name, None, None, f"is a directory (expected a file with {what})")
-        return None
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        col.add(name, None, None, f"cannot be read: {exc.strerror or exc}")
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
-        col.add(name, line, column,
-                f"byte 0x{data[exc.start]:02x} is not valid UTF-8 (expected UTF-8 text)")
-        return data.decode("utf-8-sig", "replace")
+    text, found = read_text(path, col.rel(path), what, root=col.root, required=required)
+    col.extend(found)
+    return text
 
 
 def _looks_like_header(cells: list[str], probe: Iterable[int]) -> bool:
     """True when every probed (numeric) column holds a word such as ``distance``."""
     probe = list(probe)
     return bool(probe) and all(
-        i < len(cells) and _HEADER_WORD.match(cells[i].strip('"')) is not None
-        and _float(cells[i]) is None for i in probe)
+        i < len(cells) and HEADER_WORD.match(cells[i].strip('"')) is not None
+        and parse_number(cells[i]) is None for i in probe)
 
 
 def _clean_header(cells: list[str]) -> list[str]:
@@ -199,77 +158,38 @@ def _read_csv(col: _Collector, path: Path, what: str, *, required: bool,
     """Read a Flee CSV: ``#`` rows are comments (the first one before data is the header).
 
     A first data row whose ``probe`` columns hold words instead of numbers is taken as a header
-    written without its ``#`` (Flee would crash on it) and reported as a warning.
+    written without its ``#`` (Flee would crash on it) and reported as a warning. None when the
+    file cannot be read at all (the reason is recorded).
     """
     text = _read_text(col, path, what, required=required)
     if text is None:
         return None
     name = col.rel(path)
-    header: list[str] | None = None
-    header_line: int | None = None
-    rows: list[tuple[int, list[str]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    last = 0
-    try:
-        for raw in reader:
-            line, last = last + 1, reader.line_num
-            cells = [c.strip() for c in raw]
-            if not any(cells):
-                continue
-            if cells[0].startswith("#"):
-                if header is None and not rows:
-                    header, header_line = _clean_header(cells), line
-                continue
-            if header is None and not rows and _looks_like_header(cells, probe):
-                header, header_line = _clean_header(cells), line
-                col.warn(name, line, None, "header row has no leading '#'; read as a header "
-                         "(Flee 3.1 would read it as data and crash)")
-                continue
-            rows.append((line, cells))
-    except csv.Error as exc:
-        col.add(name, last + 1, None, f"cannot be parsed as CSV: {exc}")
-    return _Table(name, header, rows, header_line)
-
-
-def _float(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
+    raw_rows, found = read_rows(text, name)
+    col.extend(found)
+    if found and not raw_rows:
         return None
-    return value if math.isfinite(value) else None
+    table = _Table(name, None, [], end_line=len(text.splitlines()) + 1)
+    for line, raw in raw_rows:
+        cells = [c.strip() for c in raw]
+        if not any(cells):
+            continue
+        if cells[0].startswith("#"):
+            if table.header is None and not table.rows:
+                table.header, table.header_line = _clean_header(cells), line
+            continue
+        if table.header is None and not table.rows and _looks_like_header(cells, probe):
+            table.header, table.header_line = _clean_header(cells), line
+            col.warn(name, line, None, "header row has no leading '#'; read as a header "
+                     "(Flee 3.1 would read it as data and crash)")
+            continue
+        table.rows.append((line, cells))
+    return table
 
 
-def _int(text: str) -> int | None:
-    """An integer, also written as ``1234.0``; None otherwise."""
-    try:
-        return int(text)
-    except ValueError:
-        value = _float(text)
-        return int(value) if value is not None and value.is_integer() else None
-
-
-def _date(text: str) -> date | None:
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        return None
-
-
-def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    """``"; did you mean 'X'?"`` for the closest candidate, or ``""``."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def _hint(name: str, candidates: Iterable[str]) -> str:
-    """``" (did you mean 'X'?)"`` for warnings, or ``""``."""
-    hint = _did_you_mean(name, candidates)
-    return f" ({hint[2:]})" if hint else ""
-
-
-def _short_row(col: _Collector, table: _Table, line: int, cells: list[str],
-               columns: tuple[str, ...]) -> bool:
-    """Record a ragged row that lacks required columns; True if it was short."""
+def _short_row(col: _Collector, table: _Table, line: int, cells: list[str], file: str) -> bool:
+    """Record a ragged row, shorter than `MIN_COLUMNS` of ``file``; True if it was short."""
+    columns = tuple(r.name for r in _positional(file))[:MIN_COLUMNS[file]]
     if len(cells) >= len(columns):
         return False
     col.add(table.file, line, len(cells) + 1,
@@ -279,10 +199,13 @@ def _short_row(col: _Collector, table: _Table, line: int, cells: list[str],
 
 
 def _no_rows(col: _Collector, table: _Table, what: str) -> bool:
+    """Record a file without data rows (at the line where the first should be); True if so."""
     if table.rows:
         return False
-    col.add(table.file, None, None,
-            ("has only a header" if table.header else "is empty") + f" (expected {what})")
+    if table.header is not None and table.header_line is not None:
+        col.add(table.file, table.header_line + 1, 1, f"has only a header (expected {what})")
+    else:
+        col.add(table.file, 1, 1, f"is empty (expected {what})")
     return True
 
 
@@ -316,32 +239,26 @@ def _find_layout(root: Path) -> _Layout:
 def _read_period(col: _Collector, path: Path) -> tuple[date | None, int | None]:
     what = "rows 'StartDate,YYYY-MM-DD' and 'Length,<days>' (conflict_period.csv or sim_period.csv)"
     table = _read_csv(col, path, what, required=True)
-    if table is None:
+    if table is None or _no_rows(col, table, what):
         return None, None
-    start: date | None = None
-    length: int | None = None
-    seen: set[str] = set()
+    f = table.file
+    found: dict[str, Any] = {}
+    lines: dict[str, int] = {}
     for line, cells in table.rows:
-        key = cells[0].lower()
-        if key not in ("startdate", "length"):
+        key = {"startdate": "StartDate", "length": "Length"}.get(cells[0].lower())
+        if key is None:
+            col.warn(f, line, 1, f"row '{cells[0]}' ignored (expected StartDate or Length)")
             continue
-        seen.add(key)
-        value = cells[1] if len(cells) > 1 else ""
-        if key == "startdate":
-            start = _date(value)
-            if start is None:
-                col.add(table.file, line, 2, f"start date '{value}' is not valid "
-                        "(expected a date YYYY-MM-DD)")
-        else:
-            length = _int(value)
-            if length is None or length < 1:
-                length = None
-                col.add(table.file, line, 2, f"length '{value}' is not valid "
-                        "(expected a whole number of days >= 1)")
-    for key, row in (("startdate", "StartDate,YYYY-MM-DD"), ("length", "Length,<days>")):
-        if key not in seen:
-            col.add(table.file, None, None, f"has no {row.split(',')[0]} row (expected '{row}')")
-    return start, length
+        if key in lines:
+            col.add(f, line, 1, f"{key} is given twice, on lines {lines[key]} and {line} "
+                    f"(expected one {key} row)")
+            continue
+        lines[key] = line
+        found[key], _ = col.cell(f, line, rule(PERIOD, key), cells[1] if len(cells) > 1 else "")
+    for key, row in (("StartDate", "StartDate,YYYY-MM-DD"), ("Length", "Length,<days>")):
+        if key not in lines:
+            col.add(f, table.end_line, 1, f"has no {key} row (expected '{row}')")
+    return found.get("StartDate"), found.get("Length")
 
 
 def _read_locations(col: _Collector, path: Path) -> tuple[list[tuple[int, Location]], set[str]]:
@@ -350,69 +267,37 @@ def _read_locations(col: _Collector, path: Path) -> tuple[list[tuple[int, Locati
                       required=True, probe=(3, 4))
     if table is None or _no_rows(col, table, "one row per location"):
         return [], set()
-    names = list(table.header or [])  # columns are positional; names only label extras
+    header = list(table.header or [])  # columns are positional; names only label extras
+    extras = _by_header("locations.csv")
     out: list[tuple[int, Location]] = []
     first_line: dict[str, int] = {}
     no_coordinates = 0
     f = table.file
     for line, cells in table.rows:
-        if _short_row(col, table, line, cells, _LOC_COLUMNS):
+        if _short_row(col, table, line, cells, "locations.csv"):
             continue
         ok = True
+        v: dict[str, Any] = {}
+        for r in _LOC_RULES:
+            assert r.column is not None
+            v[r.name], good = col.cell(f, line, r, cells[r.column - 1])
+            ok = ok and good
         name = cells[0]
-        if not name:
-            col.add(f, line, 1, "location name is empty (expected a name)")
-            ok = False
-        elif name in first_line:
+        if name in first_line:
             col.add(f, line, 1, f"location '{name}' is defined twice, on lines "
                     f"{first_line[name]} and {line} (expected unique names)")
             ok = False
-        else:
+        elif name:
             first_line[name] = line
-        coords = []
-        for i, (label, limit) in enumerate((("latitude", 90.0), ("longitude", 180.0)), start=3):
-            if cells[i] == "":
-                no_coordinates += 1
-                coords.append(0.0)
-                continue
-            value = _float(cells[i])
-            if value is None or abs(value) > limit:
-                col.add(f, line, i + 1, f"{label} '{cells[i]}' is not valid "
-                        f"(expected a number from -{limit:g} to {limit:g})")
-                ok = False
-            coords.append(value or 0.0)
-        if not cells[5] or classify_location_type(cells[5]) is None:
-            col.add(f, line, 6, f"location type '{cells[5]}' is not known "
-                    f"(expected one of {_ACCEPTED_TYPES})")
-            ok = False
-        conflict_date: int | None = None
-        if cells[6]:
-            conflict_date = _int(cells[6])
-            if conflict_date is None or conflict_date < 0:
-                col.add(f, line, 7, f"conflict date '{cells[6]}' is not valid "
-                        "(expected a day number >= 0, or empty)")
-                ok = False
-        population = _int(cells[7]) if cells[7] else 0
-        if population is None or population < 0:
-            col.add(f, line, 8, f"population '{cells[7]}' is not valid "
-                    "(expected a whole number >= 0, or empty)")
-            ok = False
-        attributes: dict[str, str] = {}
-        for i in range(8, len(cells)):
-            key = names[i] if i < len(names) and names[i] else f"column_{i + 1}"
-            if cells[i]:
-                attributes[key] = cells[i]
-        intensity = attributes.get("conflict_intensity")
-        if intensity is not None and ((v := _float(intensity)) is None or v < 0):
-            col.add(f, line, names.index("conflict_intensity") + 1,
-                    f"conflict_intensity '{intensity}' is not valid (expected a number >= 0)")
-            ok = False
+        no_coordinates += (cells[3] == "") + (cells[4] == "")
+        attributes, good = _attributes(col, f, line, cells, header, len(_LOC_COLUMNS), extras)
+        ok = ok and good
         if ok:
             out.append((line, Location(
                 name=name, region=cells[1], country=cells[2] or "unknown",
-                lat=coords[0], lon=coords[1], location_type=cells[5],
-                conflict_date=conflict_date, population=int(population or 0),
-                attributes=attributes)))
+                lat=v["latitude"] or 0.0, lon=v["longitude"] or 0.0,
+                location_type=cells[5], conflict_date=v["conflict_date"],
+                population=v["population"] or 0, attributes=attributes)))
     if no_coordinates:
         col.warn(f, None, None, f"{no_coordinates} empty coordinate cells read as 0.0, "
                  "as Flee does")
@@ -422,7 +307,22 @@ def _read_locations(col: _Collector, path: Path) -> tuple[list[tuple[int, Locati
 def _unknown(col: _Collector, file: str, line: int, column: int, name: str,
              known: Iterable[str], what: str = "location", source: str = "locations.csv") -> None:
     col.add(file, line, column, f"unknown {what} '{name}' "
-            f"(expected a {what} from {source}{_did_you_mean(name, known)})")
+            f"(expected a {what} from {source}{did_you_mean(name, known)})")
+
+
+def _attributes(col: _Collector, f: str, line: int, cells: list[str], header: list[str],
+                first: int, extras: dict[str, ColumnRule]) -> tuple[dict[str, str], bool]:
+    """Extra columns from ``first`` on, named by the header; checked when a rule names them."""
+    attributes: dict[str, str] = {}
+    ok = True
+    for i in range(first, len(cells)):
+        key = header[i] if i < len(header) and header[i] else f"column_{i + 1}"
+        if not cells[i]:
+            continue
+        attributes[key] = cells[i]
+        if key in extras:
+            ok = col.cell(f, line, extras[key], cells[i], column=i + 1)[1] and ok
+    return attributes, ok
 
 
 def _read_routes(col: _Collector, path: Path, known: set[str], locfile: str) -> list[Route]:
@@ -430,55 +330,39 @@ def _read_routes(col: _Collector, path: Path, known: set[str], locfile: str) -> 
                       required=True, probe=(2,))
     if table is None or _no_rows(col, table, "one row per link: name1,name2,distance"):
         return []
-    names = list(table.header or [])
+    header = list(table.header or [])
+    extras = _by_header("routes.csv")
     f = table.file
     out: list[Route] = []
     seen: dict[frozenset[str], int] = {}
+    name1, name2, distance_rule, forced_rule = _ROUTE_RULES
     for line, cells in table.rows:
-        if _short_row(col, table, line, cells, _ROUTE_COLUMNS[:3]):
+        if _short_row(col, table, line, cells, "routes.csv"):
             continue
         ok = True
-        for i in (0, 1):
-            if cells[i] not in known:
+        for r, i in ((name1, 0), (name2, 1)):
+            if not col.cell(f, line, r, cells[i])[1]:
+                ok = False
+            elif cells[i] not in known:
                 _unknown(col, f, line, i + 1, cells[i], known, source=locfile)
                 ok = False
         if ok and cells[0] == cells[1]:
             col.add(f, line, 2, f"route from '{cells[0]}' to itself "
                     "(expected two different locations)")
             ok = False
-        distance = _float(cells[2])
-        if distance is None or distance <= 0:
-            col.add(f, line, 3, f"distance '{cells[2]}' must be a number > 0 "
-                    "(expected a positive number of km)")
-            ok = False
-        forced = _int(cells[3]) if len(cells) > 3 and cells[3] else 0
-        if forced not in (0, 1, 2):
-            col.add(f, line, 4, f"forced_redirection '{cells[3]}' is not valid "
-                    "(expected 0, 1, 2 or empty)")
-            ok = False
-        attributes: dict[str, str] = {}
-        for i in range(4, len(cells)):
-            key = names[i] if i < len(names) and names[i] else f"column_{i + 1}"
-            if not cells[i]:
-                continue
-            attributes[key] = cells[i]
-            value = _float(cells[i])
-            if key == "max_move_speed" and (value is None or value <= 0):
-                col.add(f, line, i + 1, f"max_move_speed '{cells[i]}' is not valid "
-                        "(expected a number of km per day > 0)")
-                ok = False
-            elif key == "walk_probability" and (value is None or not 0 <= value <= 1):
-                col.add(f, line, i + 1, f"walk_probability '{cells[i]}' is not valid "
-                        "(expected a number from 0 to 1)")
-                ok = False
-        if not ok:
+        distance, good = col.cell(f, line, distance_rule, cells[2])
+        ok = ok and good
+        forced, good = col.cell(f, line, forced_rule, cells[3] if len(cells) > 3 else "")
+        ok = ok and good
+        attributes, good = _attributes(col, f, line, cells, header, len(_ROUTE_COLUMNS), extras)
+        if not (ok and good):
             continue
         pair = frozenset(cells[:2])
         if pair in seen:
             col.warn(f, line, None, f"route {cells[0]}–{cells[1]} also on line {seen[pair]}; "
                      "both links are kept, as Flee does")
         seen.setdefault(pair, line)
-        out.append(Route(cells[0], cells[1], float(distance or 0), int(forced or 0), attributes))
+        out.append(Route(cells[0], cells[1], float(distance), int(forced or 0), attributes))
     return out
 
 
@@ -492,27 +376,29 @@ def _read_closures(col: _Collector, path: Path, locations: dict[str, Location], 
     countries = {loc.country for loc in locations.values()}
     linked = {frozenset((r.name1, r.name2)) for r in routes}
     out: list[Closure] = []
+    type_rule, name1_rule, name2_rule, start_rule, end_rule = _CLOSURE_RULES
     for line, cells in table.rows:
-        if _short_row(col, table, line, cells, _CLOSURE_COLUMNS):
+        if _short_row(col, table, line, cells, "closures.csv"):
             continue
         kind, name1, name2 = cells[:3]
         ok = True
-        if kind not in CLOSURE_TYPES:
-            hint = _did_you_mean(kind, CLOSURE_TYPES)
-            col.add(f, line, 1, f"closure type '{kind}' is not known "
-                    f"(expected one of {', '.join(CLOSURE_TYPES)}{hint})")
+        if not col.cell(f, line, type_rule, kind)[1]:
             ok = False
         elif kind == "country":
-            for i, country in ((1, name1), (2, name2)):
-                if country not in countries:
+            for i, (r, country) in enumerate(((name1_rule, name1), (name2_rule, name2)), 1):
+                if not col.cell(f, line, replace(r, required=True), country)[1]:
+                    ok = False
+                elif country not in countries:
                     _unknown(col, f, line, i + 1, country, sorted(countries), "country",
                              f"the country column of {locfile}")
                     ok = False
         else:
-            checked = ((1, name1),) if kind in ("location", "camp", "idpcamp") else \
-                ((1, name1), (2, name2))
-            for i, name in checked:
-                if name not in known:
+            checked = ((name1_rule, name1),) if kind in ("location", "camp", "idpcamp") else \
+                ((name1_rule, name1), (name2_rule, name2))
+            for i, (r, name) in enumerate(checked, 1):
+                if not col.cell(f, line, replace(r, required=True), name)[1]:
+                    ok = False
+                elif name not in known:
                     _unknown(col, f, line, i + 1, name, known, source=locfile)
                     ok = False
             if ok and kind in ("link", "remove_forced_redirection") and \
@@ -523,18 +409,13 @@ def _read_closures(col: _Collector, path: Path, locations: dict[str, Location], 
                     classify_location_type(locations[name1].location_type) not in (
                         "camp", "idpcamp"):
                 col.warn(f, line, None, f"'{name1}' is not a camp in {locfile}")
-        start, end = _int(cells[3]), _int(cells[4])
-        if start is None or start < 0:
-            col.add(f, line, 4, f"closure start '{cells[3]}' is not valid "
-                    "(expected a day number >= 0)")
-            ok = False
+        start, good = col.cell(f, line, start_rule, cells[3])
+        ok = ok and good
         lowest_end = 0 if kind == "remove_forced_redirection" else (start or 0)
-        if end is None or (end != -1 and end < lowest_end):
-            col.add(f, line, 5, f"closure end '{cells[4]}' is not valid "
-                    f"(expected -1 for never, or a day number >= {lowest_end})")
-            ok = False
+        end, good = col.cell(f, line, end_rule, cells[4], low=lowest_end)
+        ok = ok and good
         if ok:
-            out.append(Closure(kind, name1, name2, int(start or 0), int(end or 0)))
+            out.append(Closure(kind, name1, name2, int(start), int(end)))
     return out
 
 
@@ -549,10 +430,10 @@ def _read_conflicts(col: _Collector, path: Path, known: set[str], length: int | 
     header, header_line, rows = table.header, table.header_line or 1, table.rows
     if header is None:
         if not rows:
-            col.add(f, None, None, f"is empty (expected {what})")
+            col.add(f, 1, 1, f"is empty (expected {what})")
             return None
         first_line, first = rows[0]
-        if _float(first[0]) is not None:
+        if parse_number(first[0]) is not None:
             col.add(f, first_line, 1, f"first row is data (expected {what})")
             return None
         header, header_line, rows = _clean_header(first), first_line, rows[1:]
@@ -572,11 +453,13 @@ def _read_conflicts(col: _Collector, path: Path, known: set[str], length: int | 
                 ok_columns.append((j - 1, name))
             else:
                 col.warn(f, header_line, j, f"'{name}' is not a location in {locfile}; "
-                         f"column ignored, as Flee does{_hint(name, known)}")
+                         f"column ignored, as Flee does{hint(name, known)}")
+    day_rule, intensity_rule = rules_for("conflicts.csv")
     values = np.zeros((len(rows), len(ok_columns)))
     out_of_order = False
     for day, (line, cells) in enumerate(rows):
-        if _int(cells[0]) != day and not out_of_order:
+        number, good = col.cell(f, line, day_rule, cells[0])
+        if good and number != day and not out_of_order:
             col.add(f, line, 1, f"day '{cells[0]}' is out of order "
                     f"(expected {day}: one row per day, consecutive from 0)")
             out_of_order = True
@@ -588,17 +471,14 @@ def _read_conflicts(col: _Collector, path: Path, known: set[str], length: int | 
             col.add(f, line, len(header) + 1, f"row has {len(cells) - 1} values "
                     f"(expected {len(columns)}, one per column of the header)")
         for j in range(1, len(header)):
-            value = _float(cells[j])
-            if value is None or value < 0:
-                col.add(f, line, j + 1, f"conflict intensity '{cells[j]}' is not valid "
-                        "(expected a number >= 0)")
+            col.cell(f, line, intensity_rule, cells[j], column=j + 1)
         for k, (j, _name) in enumerate(ok_columns):
-            values[day, k] = max(_float(cells[j]) or 0.0, 0.0)
+            values[day, k] = max(parse_number(cells[j]) or 0.0, 0.0)
     if not rows:
-        col.add(f, None, None, f"has only a header (expected {what})")
+        col.add(f, header_line + 1, 1, f"has only a header (expected {what})")
     elif length is not None and len(rows) < length:
-        col.add(f, None, None, f"has {len(rows)} days of conflict data, fewer than the run's "
-                f"Length {length} in {period_file} (expected at least {length} rows)")
+        col.add(f, rows[-1][0] + 1, 1, f"has {len(rows)} days of conflict data, fewer than "
+                f"the run's Length {length} in {period_file} (expected at least {length} rows)")
     return ConflictTable(tuple(n for _, n in ok_columns), values)
 
 
@@ -606,17 +486,16 @@ def _check_corrections(col: _Collector, path: Path, known: set[str], locfile: st
     table = _read_csv(col, path, "rows camp_name,YYYY-MM-DD", required=False)
     if table is None:
         return
+    camp_rule, date_rule = rules_for("registration_corrections.csv")
     for line, cells in table.rows:
-        if len(cells) < 2:
-            continue  # Flee skips rows with fewer than two cells
-        if line == table.rows[0][0] and _date(cells[1]) is None and \
-                _HEADER_WORD.match(cells[1]):
+        if _short_row(col, table, line, cells, "registration_corrections.csv"):
+            continue
+        if line == table.rows[0][0] and parse_date(cells[1]) is None and \
+                HEADER_WORD.match(cells[1]):
             continue  # a header such as camp_name,date
-        if cells[0] not in known:
+        if col.cell(table.file, line, camp_rule, cells[0])[1] and cells[0] not in known:
             _unknown(col, table.file, line, 1, cells[0], known, source=locfile)
-        if _date(cells[1]) is None:
-            col.add(table.file, line, 2, f"date '{cells[1]}' is not valid "
-                    "(expected a date YYYY-MM-DD)")
+        col.cell(table.file, line, date_rule, cells[1])
 
 
 def _check_data_layout(col: _Collector, source_dir: Path, locations: list[tuple[int, Location]],
@@ -626,16 +505,26 @@ def _check_data_layout(col: _Collector, source_dir: Path, locations: list[tuple[
     if table is None or _no_rows(col, table, "a first row 'total,refugees.csv'"):
         return
     f = table.file
+    name_rule, file_rule = rules_for("data_layout.csv")
     known = {loc.name for _, loc in locations}
-    listed: set[str] = set()
+    listed: dict[str, int] = {}
     for k, (line, cells) in enumerate(table.rows):
-        if not any(cells[1:]):
-            col.add(f, line, min(len(cells) + 1, 2),
-                    "row names no data file (expected '<name>,<file>.csv')")
+        while len(cells) > 1 and not cells[-1]:
+            cells = cells[:-1]  # trailing commas are not files
+        if len(cells) < 2:
+            col.add(f, line, 2, "row names no data file (expected '<name>,<file>.csv')")
         for i in range(1, len(cells)):
-            if cells[i] and not (source_dir / cells[i]).is_file():
-                col.add(f, line, i + 1, f"data file '{cells[i]}' not found "
-                        f"(expected a file in {col.rel(source_dir) or '.'}/)")
+            if col.cell(f, line, file_rule, cells[i], column=i + 1)[1]:
+                problem = data_file_problem(cells[i], source_dir, col.root)
+                if problem:
+                    col.add(f, line, i + 1, problem)
+        if not col.cell(f, line, name_rule, cells[0])[1]:
+            continue
+        if cells[0] in listed:
+            col.add(f, line, 1, f"'{cells[0]}' is listed twice, on lines {listed[cells[0]]} "
+                    f"and {line} (expected one row per series)")
+            continue
+        listed[cells[0]] = line
         if k == 0:
             if cells[0] != "total":
                 col.add(f, line, 1, f"first row is '{cells[0]}' "
@@ -643,174 +532,12 @@ def _check_data_layout(col: _Collector, source_dir: Path, locations: list[tuple[
             continue
         if cells[0] not in known:  # Flee reads the series and never uses it (car: Bossobolo)
             col.warn(f, line, 1, f"'{cells[0]}' is not a location in {locfile}; its data "
-                     f"is not compared with any camp{_hint(cells[0], known)}")
-        listed.add(cells[0])
+                     f"is not compared with any camp{hint(cells[0], known)}")
     for line, loc in locations:
         if classify_location_type(loc.location_type) in ("camp", "idpcamp") and \
                 loc.name not in listed:
             col.add(locfile, line, 1, f"camp '{loc.name}' has no row in {f} "
                     f"(expected a row '{loc.name},<file>.csv')")
-
-
-# ---------------------------------------------------------------------------------------------
-# simsetting.yml and overrides
-
-
-def _marks(node: yaml.Node | None) -> dict[tuple[str, ...], tuple[int, int, int, int]]:
-    """(key path) → (key line, key column, value line, value column), 1-based."""
-    out: dict[tuple[str, ...], tuple[int, int, int, int]] = {}
-
-    def walk(node: yaml.Node, path: tuple[str, ...]) -> None:
-        if not isinstance(node, yaml.MappingNode):
-            return
-        for key, value in node.value:
-            sub = (*path, str(key.value))
-            out[sub] = (key.start_mark.line + 1, key.start_mark.column + 1,
-                        value.start_mark.line + 1, value.start_mark.column + 1)
-            if len(sub) < 3:
-                walk(value, sub)
-
-    if node is not None:
-        walk(node, ())
-    return out
-
-
-def _read_settings(col: _Collector, path: Path) -> dict[str, Any]:
-    """Checked ``{"move.x": value, ...}`` from simsetting.yml (empty when absent)."""
-    text = _read_text(col, path, "a YAML mapping of settings", required=False)
-    if text is None:
-        return {}
-    f = col.rel(path)
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = " ".join(p for p in (exc.context, exc.problem) if p)
-        col.add(f, mark.line + 1 if mark else None, mark.column + 1 if mark else None,
-                f"invalid YAML: {message} (expected a YAML mapping of settings)")
-        return {}
-    except yaml.YAMLError as exc:
-        col.add(f, None, None, f"invalid YAML: {exc} (expected a YAML mapping of settings)")
-        return {}
-    if data is None:
-        return {}
-    marks = _marks(node)
-    if not isinstance(data, dict):
-        col.add(f, 1, 1, "is not a mapping (expected sections such as move_rules:)")
-        return {}
-    values: dict[str, Any] = {}
-    sections = (*_FLEE_SECTIONS, "engine")
-    for section, body in data.items():
-        section = str(section)
-        kl, kc, vl, vc = marks.get((section,), (None, None, None, None))
-        if ("", section) in _FLEE_UNSUPPORTED:
-            if body != _FLEE_UNSUPPORTED[("", section)]:
-                col.warn(f, kl, kc, f"'{section}' is a Flee option borderflow does not "
-                         "implement; ignored")
-            continue
-        if section not in sections:
-            col.warn(f, kl, kc, f"unknown section '{section}' ignored (expected one of "
-                     f"{', '.join(sections)}{_did_you_mean(section, sections)})")
-            continue
-        if body is None or section == "log_levels":
-            continue
-        if not isinstance(body, dict):
-            col.add(f, vl, vc, f"section '{section}' is not a mapping "
-                    "(expected 'key: value' lines indented under it)")
-            continue
-        for key, value in body.items():
-            _read_setting(col, f, marks, values, section, str(key), value)
-    if values.pop("use_v1_rules", False):
-        values.update(_V1_RULES)  # Flee applies these after the yml, whatever it says
-    return values
-
-
-def _read_setting(col: _Collector, f: str, marks: dict, values: dict[str, Any],
-                  section: str, key: str, value: Any) -> None:
-    kl, kc, vl, vc = marks.get((section, key), (None, None, None, None))
-    if section == "move_rules" and key == "use_v1_rules":
-        checked, err = check_value(_r_bool("use_v1_rules"), value)
-        if err:
-            col.add(f, vl, vc, err)
-        else:
-            values["use_v1_rules"] = checked
-        return
-    if section == "spawn_rules" and key == "conflict_driven_spawning":
-        _read_conflict_driven(col, f, marks, values, value)
-        return
-    rule = rule_for(section, key)
-    if rule is None:
-        if (section, key) in _FLEE_UNSUPPORTED:
-            if value != _FLEE_UNSUPPORTED[(section, key)]:
-                col.warn(f, kl, kc, f"'{key}' in {section} is a Flee option borderflow does "
-                         "not implement; ignored")
-            return
-        known = [r.key for r in SETTING_RULES if r.section == section]
-        hint = _did_you_mean(key, known)
-        if section == "engine":
-            col.add(f, kl, kc, f"unknown key '{key}' in engine (expected one of "
-                    f"{', '.join(known)}{hint})")
-        else:
-            col.warn(f, kl, kc, f"unknown key '{key}' in {section} ignored{_hint(key, known)}")
-        return
-    checked, err = check_value(rule, value)
-    if err:
-        col.add(f, vl, vc, err)
-    else:
-        values[rule.target] = checked
-
-
-def _r_bool(key: str) -> SettingRule:
-    return SettingRule("move_rules", key, key, bool)
-
-
-def _read_conflict_driven(col: _Collector, f: str, marks: dict, values: dict[str, Any],
-                          body: Any) -> None:
-    path = ("spawn_rules", "conflict_driven_spawning")
-    if body is None:
-        return  # Flee: an empty entry means no conflict-driven spawning
-    if not isinstance(body, dict):
-        _, _, vl, vc = marks.get(path, (None, None, None, None))
-        col.add(f, vl, vc, "conflict_driven_spawning is not a mapping (expected spawn_mode: "
-                "and displaced_per_conflict_day: indented under it)")
-        return
-    values["spawn.conflict_driven_spawning"] = True
-    mode = body.get("spawn_mode", "constant")
-    for key, value in body.items():
-        kl, kc, vl, vc = marks.get((*path, str(key)), (None, None, None, None))
-        rule = {"spawn_mode": _SPAWN_MODE, "displaced_per_conflict_day": _DISPLACED}.get(key)
-        if rule is None:
-            col.warn(f, kl, kc, f"unknown key '{key}' in conflict_driven_spawning ignored"
-                     + _hint(str(key), ("spawn_mode", "displaced_per_conflict_day")))
-            continue
-        checked, err = check_value(rule, value.lower() if isinstance(value, str) else value)
-        if err:
-            col.add(f, vl, vc, err)
-            continue
-        if key == "displaced_per_conflict_day" and str(mode).lower() != "pop_ratio":
-            checked = float(int(checked))  # Flee reads a whole number of people here
-        values[rule.target] = checked
-    if "displaced_per_conflict_day" not in body and str(mode).lower() == "pop_ratio":
-        values[_DISPLACED.target] = 0.01  # Flee's default for pop_ratio
-
-
-def _apply_overrides(col: _Collector, values: dict[str, Any], overrides: dict) -> None:
-    rules = {r.target: r for r in (*SETTING_RULES, *_EXTRA_RULES)}
-    rules.update({f"{r.section}.{r.key}": r for r in SETTING_RULES})
-    for key, value in overrides.items():
-        rule = rules.get(str(key))
-        if rule is None:
-            hint = _did_you_mean(str(key), sorted({r.target for r in rules.values()}))
-            col.add("settings_overrides", None, None, f"unknown setting '{key}' "
-                    f"(expected a name such as move.awareness_level{hint})")
-            continue
-        checked, err = check_value(rule, value.lower() if rule is _SPAWN_MODE and
-                                   isinstance(value, str) else value)
-        if err:
-            col.add("settings_overrides", None, None, f"'{key}': {err}")
-        else:
-            values[rule.target] = checked
 
 
 # ---------------------------------------------------------------------------------------------
@@ -843,9 +570,9 @@ def load_scenario(path: str | Path, *, settings_overrides: dict | None = None) -
     closures = _read_closures(col, inp / "closures.csv", locations, known, routes, locfile)
     conflicts = _read_conflicts(col, inp / "conflicts.csv", known, length,
                                 col.rel(layout.period), locfile)
-    values = _read_settings(col, layout.settings)
+    values = read_settings(col, layout.settings)
     if settings_overrides:
-        _apply_overrides(col, values, settings_overrides)
+        apply_overrides(col, values, settings_overrides)
     settings = settings_from_values(values)
 
     corrections = inp / "registration_corrections.csv"
@@ -881,7 +608,7 @@ def _load_observed(col: _Collector, source_dir: Path, start: date, length: int,
     try:
         return load_observed(source_dir, start, length, corrections,
                              hasten=settings.hasten, sum_from_camps=settings.spawn.sum_from_camps,
-                             insert_day0=settings.spawn.insert_day0)
+                             insert_day0=settings.spawn.insert_day0, root=col.root)
     except ScenarioError as exc:
         reported = {(p.file, p.line) for p in col.problems}
         for p in exc.problems:

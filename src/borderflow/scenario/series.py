@@ -10,17 +10,18 @@ a malformed line, we raise one `ScenarioError` listing every problem instead.
 
 from __future__ import annotations
 
-import csv
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 
+from borderflow.scenario.csvtext import data_file_problem, read_rows, read_text
 from borderflow.scenario.errors import Problem, ScenarioError
 from borderflow.scenario.model import ObservedData
+from borderflow.scenario.rules import HEADER_WORD, SERIES, check_cell, parse_date, rule
 
 __all__ = [
     "LayoutRow",
@@ -33,7 +34,9 @@ __all__ = [
 ]
 
 _HEADER_DATES = ("Date", "DateTime")
-_DATE_FORMAT = "%Y-%m-%d"
+_DATE_RULE = rule(SERIES, "Date")
+_COUNT_RULE = rule(SERIES, "Count")
+_CORRECTION_DATE_RULE = rule("registration_corrections.csv", "date")
 
 
 @dataclass(frozen=True)
@@ -45,52 +48,49 @@ class LayoutRow:
     line: int
 
 
-def _read_rows(path: Path, problems: list[Problem]) -> list[tuple[int, list[str]]] | None:
-    """Read a CSV file as (line number, cells) pairs; on failure record a problem, return None."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            return [(reader.line_num, row) for row in reader]
-    except FileNotFoundError:
-        problems.append(Problem(str(path), None, None, "file not found"))
-    except IsADirectoryError:
-        problems.append(Problem(str(path), None, None, "is a directory, expected a CSV file"))
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(str(path), None, None, f"not UTF-8 text ({exc.reason})"))
-    except csv.Error as exc:
-        problems.append(Problem(str(path), None, None, f"unreadable CSV ({exc})"))
-    return None
+def _read_rows(path: Path, problems: list[Problem], what: str,
+               root: Path | None = None) -> list[tuple[int, list[str]]] | None:
+    """Read a CSV file as (line number, cells) pairs; on failure record a problem, return None.
+
+    Reading goes through `csvtext`, so bad bytes are reported at their line and column, a file
+    separated by semicolons is refused, and with ``root`` the file must lie inside that folder.
+    """
+    text, found = read_text(path, str(path), what, root=root)
+    problems.extend(found)
+    if text is None or found:
+        return None
+    rows, found = read_rows(text, str(path))
+    problems.extend(found)
+    return None if found else rows
 
 
 def _is_blank(row: Sequence[str]) -> bool:
     return all(cell.strip() == "" for cell in row)
 
 
-def _parse_date(text: str) -> date | None:
-    try:
-        return datetime.strptime(text, _DATE_FORMAT).date()
-    except ValueError:
-        return None
-
-
-def read_series(path: Path, start_date: date, hasten: int = 1) -> tuple[np.ndarray, list[Problem]]:
+def read_series(path: Path, start_date: date, hasten: int = 1, *,
+                root: Path | None = None) -> tuple[np.ndarray, list[Problem]]:
     """Read one ``Date,Count`` file as Flee's table of ``[day offset, count / hasten]`` rows.
 
-    Rows keep file order (Flee never sorts). Skipped like Flee: a first line whose first cell is
-    empty, ``Date`` or ``DateTime`` (or a first line with one cell), lines whose first cell starts
-    with ``#``, rows with an empty count. Also skipped: blank rows, and a ``Date``/``DateTime``
-    header after leading comments. Everything else that Flee would crash on or silently drop
-    (one-cell rows, extra non-empty cells, bad dates, non-integer or negative counts, a file with
-    no data row) is returned as a problem. Returns the table (shape ``(n, 2)``, float64) and the
-    problems found; the table is only meaningful when there are none.
+    Skipped like Flee: a first line whose first cell is empty, ``Date`` or ``DateTime`` (or a
+    first line with one cell), lines whose first cell starts with ``#``, rows with an empty
+    count. Also skipped: blank rows, and a ``Date``/``DateTime`` header after leading comments.
+    Everything else that Flee would crash on or silently misread is returned as a problem, at
+    its line and column: one-cell rows, extra non-empty cells, cells that break the ``Date`` and
+    ``Count`` rules of `borderflow.scenario.rules` (dates from 1900 to 2200, whole counts from 0),
+    dates that do not increase down the file (Flee never sorts, and interpolates such a table
+    into nonsense), a file with no data row. With ``root``, the file must lie inside that folder.
+    Returns the table (shape ``(n, 2)``, float64) and the problems found; the table is only
+    meaningful when there are none.
     """
     problems: list[Problem] = []
-    rows = _read_rows(path, problems)
+    rows = _read_rows(path, problems, "rows Date,Count", root)
     if rows is None:
         return np.zeros((0, 2)), problems
     where = str(path)
     points: list[tuple[float, float]] = []
     seen_data = False
+    previous: tuple[int, date] | None = None
     for index, (line, row) in enumerate(rows):
         if index == 0 and (len(row) < 2 or row[0] == "" or row[0] in _HEADER_DATES):
             continue
@@ -101,47 +101,39 @@ def read_series(path: Path, start_date: date, hasten: int = 1) -> tuple[np.ndarr
         first_row = not seen_data
         seen_data = True
         if len(row) < 2:
-            problems.append(Problem(where, line, None, "one cell, expected Date,Count"))
+            problems.append(Problem(where, line, 2, "row has one cell, missing 'Count' "
+                                    "(expected Date,Count)"))
             continue
         extra = [i for i in range(2, len(row)) if row[i].strip() != ""]
         if extra:
-            problems.append(
-                Problem(where, line, extra[0] + 1, f"{len(row)} cells, expected Date,Count")
-            )
+            problems.append(Problem(where, line, extra[0] + 1,
+                                    f"row has {len(row)} cells (expected Date,Count)"))
             continue
         if row[1].strip() == "":
             continue  # Flee skips rows without a count
-        day = _parse_date(row[0])
-        if day is None and first_row:
-            problems.append(
-                Problem(
-                    where,
-                    line,
-                    1,
-                    f"bad date {row[0]!r}, expected YYYY-MM-DD (a header "
-                    "row must start with Date or DateTime)",
-                )
-            )
-            continue
-        if day is None:
-            problems.append(Problem(where, line, 1, f"bad date {row[0]!r}, expected YYYY-MM-DD"))
-        try:
-            count = int(row[1])
-        except ValueError:
-            problems.append(
-                Problem(where, line, 2, f"bad count {row[1]!r}, expected a whole number")
-            )
-            continue
-        if count < 0:
-            problems.append(
-                Problem(where, line, 2, f"negative count {count}, expected a whole number >= 0")
-            )
+        day, err = check_cell(_DATE_RULE, row[0])
+        if err:
+            if first_row:
+                err = err[:-1] + "; a header row must start with Date or DateTime)"
+            problems.append(Problem(where, line, 1, err))
+            if first_row:
+                continue
+        else:
+            if previous is not None and day <= previous[1]:
+                problems.append(Problem(where, line, 1, f"date {day} is not after {previous[1]} "
+                                        f"on line {previous[0]} (expected dates in increasing "
+                                        "order)"))
+            previous = (line, day)
+        count, err = check_cell(_COUNT_RULE, row[1])
+        if err:
+            problems.append(Problem(where, line, 2, err))
             continue
         if day is not None:
             # Flee stores int / hasten (true division) in a float table.
             points.append((float((day - start_date).days), count / hasten))
     if not problems and not points:
-        problems.append(Problem(where, None, None, "no data rows, expected Date,Count rows"))
+        at = rows[-1][0] + 1 if rows else 1
+        problems.append(Problem(where, at, 1, "has no data rows (expected Date,Count rows)"))
     table = np.array(points, dtype=np.float64).reshape(len(points), 2)
     return table, problems
 
@@ -211,14 +203,17 @@ def interpolate_series(table: np.ndarray, n_days: int) -> np.ndarray:
     return np.trunc(result).astype(np.int64)
 
 
-def read_layout(path: Path) -> tuple[list[LayoutRow], list[Problem]]:
+def read_layout(path: Path, *, root: Path | None = None
+                ) -> tuple[list[LayoutRow], list[Problem]]:
     """Read ``data_layout.csv``: rows ``name,file[,file2,...]``, the first being the total.
 
     Blank rows and rows whose first cell starts with ``#`` are skipped; trailing empty cells are
-    ignored. The first row must be named ``total`` (any case), names must be unique.
+    ignored. The first row must be named ``total`` (any case), names must be unique. The file
+    names are not checked here (`load_observed` does). With ``root``, the file must lie inside
+    that folder.
     """
     problems: list[Problem] = []
-    rows = _read_rows(path, problems)
+    rows = _read_rows(path, problems, "rows 'total,refugees.csv' then '<camp>,<file>.csv'", root)
     if rows is None:
         return [], problems
     where = str(path)
@@ -231,30 +226,33 @@ def read_layout(path: Path) -> tuple[list[LayoutRow], list[Problem]]:
         while row and row[-1].strip() == "":
             row.pop()
         if len(row) < 2:
-            problems.append(Problem(where, line, 2, "no file, expected name,file[,file2,...]"))
+            problems.append(Problem(where, line, 2,
+                                    "row names no file (expected name,file[,file2,...])"))
             continue
         name = row[0]
         if name.strip() == "":
-            problems.append(Problem(where, line, 1, "empty name, expected a camp name"))
+            problems.append(Problem(where, line, 1, "series name is empty (expected a camp name)"))
             continue
         empty = [i for i in range(1, len(row)) if row[i].strip() == ""]
         if empty:
-            problems.append(Problem(where, line, empty[0] + 1, "empty cell, expected a file name"))
+            problems.append(Problem(where, line, empty[0] + 1,
+                                    "data file is empty (expected a file name)"))
             continue
         key = "total" if name.lower() == "total" else name
         if not entries and key != "total":
             problems.append(
-                Problem(where, line, 1, f"first row is {name!r}, expected total,refugees.csv")
+                Problem(where, line, 1, f"first row is {name!r} (expected total,refugees.csv)")
             )
         if key in seen:
             problems.append(
-                Problem(where, line, 1, f"{name!r} repeats line {seen[key]}, expected unique names")
+                Problem(where, line, 1,
+                        f"{name!r} repeats line {seen[key]} (expected unique names)")
             )
             continue
         seen[key] = line
         entries.append(LayoutRow(name, tuple(row[1:]), line))
     if not entries and not problems:
-        problems.append(Problem(where, None, None, "no rows, expected total,refugees.csv first"))
+        problems.append(Problem(where, 1, 1, "has no rows (expected total,refugees.csv first)"))
     return entries, problems
 
 
@@ -264,40 +262,48 @@ def _apply_corrections(
     names: list[str],
     tables: list[np.ndarray],
     problems: list[Problem],
+    root: Path | None = None,
 ) -> None:
     """Apply ``registration_corrections.csv`` in place, as Flee's ``correctLevel1Registrations``.
 
     For each row ``name,YYYY-MM-DD[,...]`` and every point ``i > 0`` of that series dated that day
     (in table order), all points before ``i`` are multiplied by ``value[i] / value[i-1]``, read
     after earlier scalings. Flee crashes when no point after the first has that date; we report it.
+    A first row such as ``camp_name,date`` is a header.
     """
-    rows = _read_rows(path, problems)
+    rows = _read_rows(path, problems, "rows camp_name,YYYY-MM-DD", root)
     if rows is None:
         return
     where = str(path)
     index = {name: i for i, name in enumerate(names)}
+    first = True
     for line, row in rows:
         if _is_blank(row) or row[0].startswith("#"):
             continue
         if len(row) < 2:
-            problems.append(Problem(where, line, None, "one cell, expected camp_name,YYYY-MM-DD"))
+            problems.append(Problem(where, line, 2, "row has one cell, missing the date "
+                                    "(expected camp_name,YYYY-MM-DD)"))
             continue
         name, text = row[0], row[1]
+        if first and parse_date(text) is None and HEADER_WORD.match(text):
+            first = False
+            continue  # a header such as camp_name,date
+        first = False
         if name not in index:
             close = difflib.get_close_matches(name, names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(
                 Problem(
                     where,
                     line,
                     1,
-                    f"unknown series {name!r}{hint}, expected a name from data_layout.csv",
+                    f"unknown series {name!r} (expected a name from data_layout.csv{hint})",
                 )
             )
             continue
-        when = _parse_date(text)
-        if when is None:
-            problems.append(Problem(where, line, 2, f"bad date {text!r}, expected YYYY-MM-DD"))
+        when, err = check_cell(_CORRECTION_DATE_RULE, text)
+        if err:
+            problems.append(Problem(where, line, 2, err))
             continue
         table = tables[index[name]]
         offset = (when - start_date).days
@@ -314,7 +320,7 @@ def _apply_corrections(
                         line,
                         2,
                         f"{name!r} is 0 just before {text}, so the points "
-                        "before cannot be rescaled; expected a non-zero count",
+                        "before cannot be rescaled (expected a non-zero count)",
                     )
                 )
                 break
@@ -328,7 +334,7 @@ def _apply_corrections(
                         line,
                         2,
                         f"no data point of {name!r} dated {text} after its "
-                        "first point, expected the date of a point in its series",
+                        "first point (expected the date of a point in its series)",
                     )
                 )
 
@@ -363,6 +369,7 @@ def load_observed(
     hasten: int = 1,
     sum_from_camps: bool = False,
     insert_day0: bool = True,
+    root: Path | None = None,
 ) -> ObservedData:
     """Read ``source_dir/data_layout.csv`` and its series, and evaluate them as Flee 3.1 does.
 
@@ -380,6 +387,10 @@ def load_observed(
     ``new_displaced[0] = 0`` under ``insert_day0`` and ``total[0]`` otherwise;
     ``day0_camp = camps[:, 0]`` under ``insert_day0`` and zeros otherwise.
 
+    Every file read must lie inside ``root``, the scenario folder (``source_dir`` when None,
+    except for ``corrections``, which is then not checked): file names in data_layout.csv may
+    not be absolute or use ``..``, and symbolic links may not lead out of that folder.
+
     Raises `ScenarioError` listing every problem in the files; ValueError for bad arguments.
     """
     if n_days < 0:
@@ -387,8 +398,9 @@ def load_observed(
     if hasten < 1:
         raise ValueError(f"hasten must be >= 1, got {hasten}")
     source_dir = Path(source_dir)
+    data_root = Path(root) if root is not None else source_dir
     layout_path = source_dir / "data_layout.csv"
-    entries, problems = read_layout(layout_path)
+    entries, problems = read_layout(layout_path, root=data_root)
     if problems:
         raise ScenarioError(problems)
 
@@ -396,18 +408,11 @@ def load_observed(
     for entry in entries:
         parts: list[np.ndarray] = []
         for column, name in enumerate(entry.files, start=2):
-            file_path = source_dir / name
-            if not file_path.is_file():
-                problems.append(
-                    Problem(
-                        str(layout_path),
-                        entry.line,
-                        column,
-                        f"series file {name!r} of {entry.name!r} not found in {source_dir}",
-                    )
-                )
+            bad = data_file_problem(name, source_dir, data_root)
+            if bad:
+                problems.append(Problem(str(layout_path), entry.line, column, bad))
                 continue
-            table, found = read_series(file_path, start_date, hasten)
+            table, found = read_series(source_dir / name, start_date, hasten, root=data_root)
             problems.extend(found)
             parts.append(table)
         if len(parts) == len(entry.files) and parts:
@@ -422,7 +427,7 @@ def load_observed(
 
     names = [entry.name for entry in entries]
     if corrections is not None:
-        _apply_corrections(Path(corrections), start_date, names, tables, problems)
+        _apply_corrections(Path(corrections), start_date, names, tables, problems, root)
         if problems:
             raise ScenarioError(problems)
 
