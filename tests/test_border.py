@@ -205,6 +205,15 @@ def test_parameters_are_referenced_and_overridden(tmp_path, write_scenario):
     assert run(folder, tb=0.0).events.entries.sum() == 10
 
 
+def test_temperature_file_with_bad_bytes_is_reported(tmp_path, write_scenario):
+    folder = scenario(tmp_path, write_scenario,
+                      {"zones": {"exposed": ["F"], "temperature": {"file": "temp.csv"}}})
+    (folder / "temp.csv").write_bytes(b"date,value\n2020-01-01,3\n2020-01-02,\xff\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(folder)
+    assert "temp.csv:3:" in str(err.value) and "UTF-8" in str(err.value)
+
+
 def test_attempts_equal_entries_plus_turnbacks_and_people_conserved(tmp_path, write_scenario):
     pol = {
         "arrivals": flights(37),
@@ -236,6 +245,8 @@ def test_attempts_equal_entries_plus_turnbacks_and_people_conserved(tmp_path, wr
                                                    {"from": "2020-01-02", "value": 2}]}},
      "policies.yml:7:11"),
     ({"detention": [{"location": "P", "days": {"pmf": [0.5, 0.4]}}]}, "policies.yml:5:5"),
+    ({"detention": [{"location": "P", "days": {"pmff": [1.0]}}]}, "policies.yml:4:5"),
+    ({"zones": {"temperature": {"file": "../outside.csv"}}}, "policies.yml:3:11"),
 ])
 def test_bad_policies_name_file_line_and_column(tmp_path, write_scenario, policies, where):
     folder = scenario(tmp_path, write_scenario, policies)

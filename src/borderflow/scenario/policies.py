@@ -21,7 +21,6 @@ See docs/scenario-format.md for the full format with examples.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import math
 from collections.abc import Mapping
@@ -570,42 +569,47 @@ def _zones(r: _Reader, value: Any, root: Path) -> tuple[tuple[ExposedZone, ...],
 
 def _temperature_file(r: _Reader, root: Path, name: Any, path: tuple) -> tuple[Step, ...]:
     """A CSV ``date,value`` of daily minimum temperatures (°C), inside the scenario folder."""
-    if not isinstance(name, str) or not name:
+    from borderflow.scenario.csvtext import data_file_problem, read_rows, read_text
+
+    if not isinstance(name, str) or not name or "\x00" in name:
         r.problem(path, f"{name!r} is not a file name (expected a CSV file in the scenario)")
         return ()
-    target = (root / name).resolve()
-    if Path(name).is_absolute() or root.resolve() not in target.parents:
-        r.problem(path, f"'{name}' is outside the scenario folder (expected a relative path "
-                        "inside it)")
+    why = data_file_problem(name, root, root)
+    if why is not None:
+        r.problem(path, f"'{name}': {why}")
         return ()
-    if not target.is_file():
-        r.problem(path, f"'{name}' not found (expected a CSV file date,value)")
+    text, problems = read_text(root / name, name, "date,value rows", root=root)
+    r.problems.extend(problems)
+    if text is None:
         return ()
+    rows, problems = read_rows(text, name)
+    r.problems.extend(problems)
     steps: list[Step] = []
-    with target.open(encoding="utf-8-sig", newline="") as fh:
-        for line_no, row in enumerate(csv.reader(fh), start=1):
-            if not row or row[0].strip().lower() in ("date", "#date") or row[0].startswith("#"):
-                continue
-            sub = _Reader(name, {}, r.start, set(), {})
-            if len(row) < 2:
-                r.problems.append(Problem(name, line_no, 1, "expected 2 columns: date,value"))
-                continue
-            d = sub.day(row[0].strip(), ())
-            try:
-                v = float(row[1])
-            except ValueError:
-                v = math.nan
-            if d is None:
-                r.problems.append(Problem(name, line_no, 1, f"{row[0]!r} is not a date "
-                                                            "(expected YYYY-MM-DD)"))
-            elif not math.isfinite(v):
-                r.problems.append(Problem(name, line_no, 2, f"{row[1]!r} is not a number "
-                                                            "(expected degrees Celsius)"))
-            elif steps and d <= steps[-1].day:
-                r.problems.append(Problem(name, line_no, 1, "dates out of order (expected "
-                                                            "increasing dates)"))
-            else:
-                steps.append(Step(d, v))
+    sub = _Reader(name, {}, r.start, set(), {})
+    for line_no, row in rows:
+        cells = [c.strip() for c in row]
+        if not cells or not any(cells) or cells[0].lower() in ("date", "#date") \
+                or cells[0].startswith("#"):
+            continue
+        if len(cells) < 2:
+            r.problems.append(Problem(name, line_no, 1, "expected 2 columns: date,value"))
+            continue
+        d = sub.day(cells[0], ())
+        try:
+            v = float(cells[1])
+        except ValueError:
+            v = math.nan
+        if d is None:
+            r.problems.append(Problem(name, line_no, 1, f"{cells[0]!r} is not a date "
+                                                        "(expected YYYY-MM-DD)"))
+        elif not math.isfinite(v) or not -90 <= v <= 60:
+            r.problems.append(Problem(name, line_no, 2, f"{cells[1]!r} is not valid (expected "
+                                                        "degrees Celsius, -90 to 60)"))
+        elif steps and d <= steps[-1].day:
+            r.problems.append(Problem(name, line_no, 1, "dates out of order (expected "
+                                                        "increasing dates)"))
+        else:
+            steps.append(Step(d, v))
     return tuple(steps)
 
 
@@ -653,6 +657,8 @@ def _delay(r: _Reader, value: Any, path: tuple) -> tuple[float, ...] | None:
             r.problem((*path, "uniform"), "last day before first day (expected [A, B], A <= B)")
             return None
         return tuple([0.0] * (int(a) - 1) + [1.0 / (b - a + 1)] * int(b - a + 1))
+    if "pmf" not in d:  # the one key given is unknown (already reported)
+        return None
     pmf = d["pmf"]
     if not isinstance(pmf, list) or not pmf:
         r.problem((*path, "pmf"), "expected a non-empty list of probabilities for 1, 2, … days")
