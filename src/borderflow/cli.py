@@ -72,7 +72,7 @@ def _parse_params(values: list[str] | None) -> dict[str, object]:
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario folder (Flee layout).")],
-    days: Annotated[int | None, typer.Option(help=HELP_DAYS, min=0)] = None,
+    days: Annotated[int | None, typer.Option(help=HELP_DAYS, min=0, max=100_000)] = None,
     seed: Annotated[int, typer.Option(help=HELP_SEED, min=0)] = 0,
     out: Annotated[Path, typer.Option(help="Results folder to write.")] = Path("results"),
     set_: Annotated[list[str] | None, typer.Option("--set", help=HELP_SET)] = None,
@@ -304,7 +304,7 @@ def ensemble(
     seed: Annotated[int, typer.Option(help=HELP_SEED, min=0)] = 0,
     vary: Annotated[list[str] | None, typer.Option("--vary", help=HELP_VARY)] = None,
     sampling: Annotated[str, typer.Option(help="Parameter draws: lhs or uniform.")] = "lhs",
-    days: Annotated[int | None, typer.Option(help=HELP_DAYS, min=0)] = None,
+    days: Annotated[int | None, typer.Option(help=HELP_DAYS, min=0, max=100_000)] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help=HELP_SET)] = None,
     scheduler: Annotated[str | None, typer.Option(help=HELP_SCHEDULER)] = None,
     workers: Annotated[int | None, typer.Option(help=HELP_WORKERS, min=1)] = None,
@@ -359,7 +359,7 @@ def sensitivity(
     response: Annotated[str, typer.Option(
         help="ard (Flee's score), ard_unscaled or camps_final.")] = "ard",
     seed: Annotated[int, typer.Option(help=HELP_SEED, min=0)] = 0,
-    days: Annotated[int | None, typer.Option(help=HELP_DAYS, min=0)] = None,
+    days: Annotated[int | None, typer.Option(help=HELP_DAYS, min=0, max=100_000)] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help=HELP_SET)] = None,
     scheduler: Annotated[str | None, typer.Option(help=HELP_SCHEDULER)] = None,
     workers: Annotated[int | None, typer.Option(help=HELP_WORKERS, min=1)] = None,

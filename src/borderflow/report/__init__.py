@@ -594,8 +594,9 @@ def write_report(
               "model output; only the series marked observed are data.")
     text = page_html(report.title, report.subtitle, report.sections, footer=footer,
                      script=report.script)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    from borderflow.results import atomic_write
+
+    atomic_write(output, lambda p: p.write_text(text, encoding="utf-8"))
     return [output], report.warnings
 
 

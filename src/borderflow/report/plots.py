@@ -213,10 +213,15 @@ def to_svg(fig: Figure) -> str:
 def to_png(fig: Figure, path: str | Path, dpi: int = 150) -> Path:
     """Write the figure as a PNG file and return its path."""
     matplotlib, _ = _mpl()
+    from borderflow.results import atomic_write
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context(_STYLE):
-        fig.savefig(path, format="png", dpi=dpi, metadata={"Software": None})
+
+    def write(tmp: Path) -> None:
+        with matplotlib.rc_context(_STYLE):
+            fig.savefig(tmp, format="png", dpi=dpi, metadata={"Software": None})
+
+    atomic_write(path, write)
     return path
 
 
