@@ -1,7 +1,7 @@
 # borderflow developer tasks. Needs only Python >= 3.11 and make; everything else is
 # installed into .venv (package registries must be reachable the first time).
 #
-#   make demo   run the demo scenario and say where the results are
+#   make demo   run the flagship scenario, write its report, say where they are
 #   make test   ruff and the test suite
 #   make lint   ruff only
 #   make clean  remove caches, build files and results (keeps .venv); distclean removes .venv too
@@ -25,12 +25,13 @@ PYPROJECT_HASH := $(shell { sha256sum pyproject.toml 2>/dev/null || shasum -a 25
 STAMP_BASE := $(VENV)/.installed-$(PYPROJECT_HASH)
 STAMP_TEST := $(VENV)/.installed-test-$(PYPROJECT_HASH)
 
-DEMO_OUT := results/demo
+DEMO_SCENARIO := scenarios/belarus-2021
+DEMO_OUT := results/belarus-2021
 
 .PHONY: help demo test lint clean distclean
 
 help:
-	@echo "make demo       create .venv, install borderflow, run scenarios/demo into $(DEMO_OUT)"
+	@echo "make demo       create .venv, install borderflow, run $(DEMO_SCENARIO) and its report"
 	@echo "make test       install test tools, run ruff and pytest"
 	@echo "make lint       run ruff"
 	@echo "make clean      remove caches, build files and results/ (keeps .venv)"
@@ -59,9 +60,11 @@ $(STAMP_TEST): pyproject.toml | $(VPY)
 	@touch $@ $(STAMP_BASE)
 
 demo: $(STAMP_BASE)
-	@$(BIN)/borderflow run scenarios/demo --seed 1 --out $(DEMO_OUT)
+	@$(BIN)/borderflow run $(DEMO_SCENARIO) --seed 1 --out $(DEMO_OUT)
+	@$(BIN)/borderflow report $(DEMO_OUT) -o $(DEMO_OUT)/report.html
 	@echo
 	@echo "Results are in $(abspath $(DEMO_OUT))"
+	@echo "Open the report: $(abspath $(DEMO_OUT))/report.html"
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests benchmarks

@@ -45,6 +45,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "minsk_movechance": (0.02, 1.0),
     "pull_lt": (0.02, 3.0),
     "pull_lv": (0.02, 3.0),
+    "bruzgi_pull": (1.0, 300.0),
     "turnback_pl_early": (0.01, 0.95),
     "turnback_pl": (0.3, 0.99),
     "turnback_pl_law": (0.3, 0.995),
