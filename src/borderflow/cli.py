@@ -208,8 +208,8 @@ def validate(
 
 # -- ensembles, sensitivity and calibrated forecasts (docs/ensembles.md) -----------------------
 HELP_VARY = "Vary a numeric setting over a range: PARAM=LOW:HIGH, e.g. move.conflict_weight=0.1:1."
-HELP_SCHEDULER = ("Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: start a "
-                  "local cluster of processes; 'synchronous': run in this process).")
+HELP_SCHEDULER = ("Address of a running Dask scheduler, e.g. tcp://scheduler-host:8786 (default: a "
+                  "new local cluster of processes; 'synchronous': run in this process).")
 HELP_WORKERS = "Worker processes of the local Dask cluster (default: the number of cores)."
 HELP_ENS_OUT = "Output folder; re-running the same command there computes only missing members."
 
