@@ -47,6 +47,10 @@ _DRIVEN = SettingRule("spawn_rules", "conflict_driven_spawning",
                       "spawn.conflict_driven_spawning", bool)
 _EXTRA_RULES = (_SPAWN_MODE, _DISPLACED, _DRIVEN)
 _FLEE_SECTIONS = ("log_levels", "spawn_rules", "move_rules", "optimisations")
+# Settings borderflow accepts but does not act on yet, with the value that would need acting on.
+_NO_EFFECT_YET = {("move_rules", "avoid_short_stints", True),
+                  ("spawn_rules", "conflict_zone_spawning_only", False)}
+
 # Keys Flee reads that borderflow does not implement, with the value that makes them harmless.
 _FLEE_UNSUPPORTED: dict[tuple[str, str], Any] = {
     ("", "number_of_steps"): -1,
@@ -196,6 +200,9 @@ def _read_setting(col: Collector, f: str, marks: dict, values: dict[str, Any],
     if section == "spawn_rules" and key == "conflict_driven_spawning":
         _read_conflict_driven(col, f, marks, values, value)
         return
+    if (section, key, value) in _NO_EFFECT_YET:
+        col.warn(f, kl, kc, f"'{key}: {value}' in {section} is not implemented by borderflow "
+                 "yet and has no effect (see docs/model.md)")
     rule = rule_for(section, key)
     if rule is None:
         if (section, key) in _FLEE_UNSUPPORTED:
