@@ -200,7 +200,7 @@ def _read_setting(col: Collector, f: str, marks: dict, values: dict[str, Any],
     if section == "spawn_rules" and key == "conflict_driven_spawning":
         _read_conflict_driven(col, f, marks, values, value)
         return
-    if (section, key, value) in _NO_EFFECT_YET:
+    if isinstance(value, bool) and (section, key, value) in _NO_EFFECT_YET:
         col.warn(f, kl, kc, f"'{key}: {value}' in {section} is not implemented by borderflow "
                  "yet and has no effect (see docs/model.md)")
     rule = rule_for(section, key)
