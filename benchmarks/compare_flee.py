@@ -4,7 +4,8 @@ Run with borderflow's own interpreter::
 
     python benchmarks/compare_flee.py [--scenarios mali,burundi,car] [--seeds 1]
         [--flee-python PATH] [--setup-flee] [--shared PATH] [--markdown FILE]
-        [--flee-out-cache DIR]
+        [--flee-out-cache DIR] [--flee-live mali] [--generate NAME:KEY=VALUE,...]
+        [--bf-outputs flee,all] [--no-warm-up]
 
 For every scenario and seed, two separate child processes are started and measured:
 
@@ -22,6 +23,13 @@ with the averaged relative difference (ARD, Flee's "Error (rescaled)"), computed
 Flee is slow (car takes about 14 CPU minutes). ``--flee-out-cache DIR`` reads
 ``DIR/<scenario>/seed<S>/out.csv`` and ``timing.json`` instead of running Flee when both
 exist, and stores fresh Flee runs there otherwise; the table marks cached figures.
+``--flee-live NAMES`` runs Flee now for those scenarios even when cached (and leaves the
+cache alone). ``--generate`` adds networks written by ``borderflow generate`` (Flee runs
+live on them). borderflow runs once per ``--bf-outputs`` mode: ``flee`` writes only
+``out.csv`` (what Flee writes), ``all`` every results file. Before any timing, one untimed
+short borderflow run fills Numba's on-disk cache, as any installed copy has after its first
+run. ``--markdown FILE`` writes the table and notes, between ``<!-- compare_flee: begin -->``
+and ``<!-- compare_flee: end -->`` if the file has those lines.
 
 Flee 3.1 itself is not part of borderflow and is never imported here.
 """
@@ -294,12 +302,17 @@ def run_flee(
     return res
 
 
-def run_borderflow(bf_exe: Path, scen_dir: Path, seed: int, work: Path) -> ToolResult:
-    res = ToolResult("borderflow")
-    out_dir = work / "borderflow"
+def run_borderflow(bf_exe: Path, scen_dir: Path, seed: int, work: Path,
+                   outputs: str = "all") -> ToolResult:
+    """``outputs``: "all" (every results file) or "flee" (out.csv only, as Flee writes)."""
+    res = ToolResult("borderflow" + (" (out.csv only)" if outputs == "flee" else ""))
+    out_dir = work / f"borderflow-{outputs}"
     out_dir.mkdir(parents=True)
-    cmd = [str(bf_exe), "run", str(scen_dir), "--seed", str(seed), "--out", str(out_dir)]
-    m = run_measured(cmd, work / "borderflow.log")
+    cmd = [str(bf_exe), "run", str(scen_dir), "--seed", str(seed), "--out", str(out_dir),
+           "--quiet"]
+    if outputs == "flee":
+        cmd.append("--out-csv-only")
+    m = run_measured(cmd, work / f"borderflow-{outputs}.log")
     res.wall_s, res.cpu_s, res.peak_mb = m.wall_s, m.cpu_s, m.peak_mb
     res.out_csv = out_dir / "out.csv"
     if m.returncode != 0:
@@ -324,7 +337,14 @@ def machine_summary() -> str:
                     break
     except OSError:
         pass
-    return f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} logical CPUs"
+    mem = ""
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as fh:
+            kib = int(fh.readline().split()[1])
+        mem = f", {kib / 1024 / 1024:.1f} GiB memory"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} logical CPUs{mem}"
 
 
 def fmt(value: float | None, spec: str) -> str:
@@ -351,6 +371,7 @@ class Pair:
     flee: ToolResult
     bf: ToolResult
     det_match: str = "–"
+    more: list[ToolResult] = field(default_factory=list)  # other borderflow output modes
 
 
 def markdown_table(pairs: list[Pair]) -> str:
@@ -360,11 +381,11 @@ def markdown_table(pairs: list[Pair]) -> str:
     )
     lines = [head, "|" + "---|" * 11]
     for p in pairs:
-        for res in (p.flee, p.bf):
-            is_bf = res is p.bf
+        for res in (p.flee, p.bf, *p.more):
+            is_bf = res is not p.flee
             tool = res.tool + (" (cached)" if res.cached else "")
             ard = f"failed: {short(res.error)}" if res.error else fmt(res.ard, ".4f")
-            both_ok = not (p.flee.error or p.bf.error)
+            both_ok = not (p.flee.error or res.error)
             cells = [
                 p.scenario,
                 str(p.seed),
@@ -374,9 +395,9 @@ def markdown_table(pairs: list[Pair]) -> str:
                 fmt(res.wall_s, ",.2f"),
                 fmt(res.cpu_s, ",.2f"),
                 fmt(res.peak_mb, ",.0f"),
-                ratio(p.flee.wall_s, p.bf.wall_s) if is_bf and both_ok else "",
-                ratio(p.flee.cpu_s, p.bf.cpu_s) if is_bf and both_ok else "",
-                p.det_match if is_bf else "",
+                ratio(p.flee.wall_s, res.wall_s) if is_bf and both_ok else "",
+                ratio(p.flee.cpu_s, res.cpu_s) if is_bf and both_ok else "",
+                p.det_match if res is p.bf else "",
             ]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -427,7 +448,64 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--borderflow", type=Path, default=None, help="borderflow executable (default: venv's)"
     )
     p.add_argument("--keep", type=Path, default=None, help="keep all outputs and logs here")
+    p.add_argument(
+        "--generate",
+        action="append",
+        default=[],
+        metavar="NAME:KEY=VALUE,...",
+        help="also benchmark a generated network, e.g. 'gen-200:locations=200,links=400,"
+        "conflict-zones=10,camps=20,people=200000,days=200' (options of borderflow generate; "
+        "repeatable; Flee always runs live on these)",
+    )
+    p.add_argument(
+        "--flee-live",
+        default="",
+        help="comma-separated scenarios for which Flee runs now even if --flee-out-cache holds "
+        "them (the cache is then left as it is)",
+    )
+    p.add_argument(
+        "--bf-outputs",
+        default="flee,all",
+        help="borderflow runs per scenario: 'flee' writes out.csv only (what Flee writes), "
+        "'all' every results file; comma-separated",
+    )
+    p.add_argument(
+        "--no-warm-up",
+        action="store_true",
+        help="skip the untimed borderflow run that fills Numba's on-disk cache first",
+    )
     return p.parse_args(argv)
+
+
+def generate_scenarios(bf_exe: Path, specs: list[str], folder: Path) -> dict[str, Path]:
+    """Write each ``NAME:key=value,...`` scenario with ``borderflow generate``."""
+    out: dict[str, Path] = {}
+    for spec in specs:
+        name, _, opts = spec.partition(":")
+        cmd = [str(bf_exe), "generate", str(folder / name), "--force"]
+        for item in filter(None, opts.split(",")):
+            key, _, value = item.partition("=")
+            cmd += [f"--{key.strip().replace('_', '-')}", value.strip()]
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+        out[name] = (folder / name).resolve()
+    return out
+
+
+MARK_BEGIN = "<!-- compare_flee: begin -->"
+MARK_END = "<!-- compare_flee: end -->"
+
+
+def write_markdown(path: Path, text: str, begin: str = MARK_BEGIN) -> None:
+    """Write ``text`` to ``path``, or between the ``begin`` marker (and its matching end
+    marker) if the file has them."""
+    end = begin.replace("begin", "end")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if begin in old and end in old:
+        head, rest = old.split(begin, 1)
+        tail = rest.split(end, 1)[1]
+        text = f"{head}{begin}\n{text}{end}{tail}"
+    path.write_text(text, encoding="utf-8")
 
 
 def find_borderflow(explicit: Path | None) -> Path | None:
@@ -461,9 +539,10 @@ def main(argv: list[str] | None = None) -> int:
         scen_dirs[path.name] = path.resolve()
 
     cache = args.flee_out_cache.resolve() if args.flee_out_cache else None
-    need_flee = cache is None or any(
-        load_cached_flee(cache, s, seed) is None for s in scen_dirs for seed in seeds
-    )
+    live = {s.strip() for s in args.flee_live.split(",") if s.strip()}
+    need_flee = (cache is None or bool(args.generate) or bool(live & set(scen_dirs))
+                 or any(load_cached_flee(cache, s, seed) is None
+                        for s in scen_dirs for seed in seeds))
     flee_python: Path | None = None
     if need_flee:
         if args.setup_flee and args.flee_python is None:
@@ -482,42 +561,55 @@ def main(argv: list[str] | None = None) -> int:
         print("compare_flee: borderflow executable not found (pip install -e .)", file=sys.stderr)
         return 2
 
+    modes = [m.strip() for m in args.bf_outputs.split(",") if m.strip()] or ["all"]
     pairs: list[Pair] = []
     with tempfile.TemporaryDirectory(prefix="compare-flee-") as tmp:
         base = args.keep.resolve() if args.keep else Path(tmp)
+        if args.generate:
+            generated = generate_scenarios(bf_exe, args.generate, base / "generated")
+            scen_dirs.update(generated)
+            live |= set(generated)
+        if not args.no_warm_up and scen_dirs:  # compile or load Numba's cache, untimed
+            first = next(iter(scen_dirs.values()))
+            subprocess.run([str(bf_exe), "run", str(first), "--days", "2", "--quiet",
+                            "--out-csv-only", "--out", str(base / "warm-up")],
+                           check=False, capture_output=True)
         for name, scen_dir in scen_dirs.items():
             for seed in seeds:
                 work = base / name / f"seed{seed}"
                 if work.exists():
                     shutil.rmtree(work)
                 work.mkdir(parents=True)
-                cached = load_cached_flee(cache, name, seed) if cache else None
+                cached = (load_cached_flee(cache, name, seed)
+                          if cache and name not in live else None)
                 if cached is None:
                     assert flee_python is not None
                     print(f"[{name} seed {seed}] running Flee 3.1 ...", flush=True)
-                    flee_res = run_flee(flee_python, scen_dir, seed, work, cache)
+                    flee_res = run_flee(flee_python, scen_dir, seed, work,
+                                        None if name in live else cache)
                 else:
                     flee_res = cached
                 print(f"[{name} seed {seed}] running borderflow ...", flush=True)
-                bf_res = run_borderflow(bf_exe, scen_dir, seed, work)
-                pair = Pair(name, seed, flee_res, bf_res)
+                bf_runs = [run_borderflow(bf_exe, scen_dir, seed, work, m) for m in modes]
+                bf_res = bf_runs[0]
+                pair = Pair(name, seed, flee_res, bf_res, more=bf_runs[1:])
                 ok = flee_res.out_csv and bf_res.out_csv and not (flee_res.error or bf_res.error)
                 if ok and flee_res.out_csv and bf_res.out_csv:
                     pair.det_match = deterministic_mismatch(flee_res.out_csv, bf_res.out_csv)
-                for res in (flee_res, bf_res):
+                for res in (flee_res, *bf_runs):
                     if res.error:
                         print(f"  {res.tool} failed: {res.error}", file=sys.stderr)
                 pairs.append(pair)
 
         table = markdown_table(pairs)
         notes = notes_block(pairs, flee_python, bf_exe)
-    text = f"{table}\n\n{notes}\n"
+    command = " ".join(["python", "benchmarks/compare_flee.py", *(argv or sys.argv[1:])])
+    text = f"{table}\n\n{notes}\n- Command: `{command}`\n"
     print()
     print(text)
     if args.markdown:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(text, encoding="utf-8")
-    failed = any(p.flee.error or p.bf.error for p in pairs)
+        write_markdown(args.markdown, text)
+    failed = any(p.flee.error or p.bf.error or any(r.error for r in p.more) for p in pairs)
     return 1 if failed else 0
 
 

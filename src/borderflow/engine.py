@@ -259,9 +259,12 @@ class Simulation:
             removed_loc = rec.removed[t]
             removed_cls = np.zeros(self.classes.n, dtype=np.int64)
 
-            # 1. conflicts
+            # 1. conflicts (only the columns whose value changed since yesterday)
             if t < conflict_vals.shape[0]:
-                for c, i in enumerate(conflict_cols):
+                changed_cols = (np.arange(conflict_vals.shape[1]) if t == 0 else
+                                np.flatnonzero(conflict_vals[t] != conflict_vals[t - 1]))
+                for c in changed_cols.tolist():
+                    i = conflict_cols[c]
                     v = float(conflict_vals[t, c])
                     prev = float(conflict_vals[t - 1, c]) if t > 0 else 0.0
                     if v > 1e-6 and (t == 0 or prev < 1e-6):

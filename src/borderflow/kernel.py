@@ -10,11 +10,26 @@ and a "returns to start" flag, count). A day's draws for a group of interchangea
 one binomial (who leaves) and one multinomial (which route), so the cost of a day grows with the
 network and the number of classes in use, not with the number of people.
 
-The functions here are pure array code compiled with Numba: no I/O, no globals. Random numbers
-come from Numba's generator, which the engine seeds every day from the run's own generator.
+The functions here are pure array code compiled with Numba (cached on disk, so only the first run
+after a change compiles them): no I/O, no globals. Randomness comes from Numba's generator, which
+the engine seeds every day from the run's own generator; each kernel call draws one seed from it
+for a local xoshiro256+ generator (`new_rng`, `uniform`), whose uniforms cost ~1 ns instead of 7.
+
+Random draws are much of the kernel's work, so `binom` is our own exact sampler rather than
+Numba's ``np.random.binomial`` (30–180 ns a draw; its BTPE branch redoes a long set-up on every
+call): a sum of Bernoulli trials for n ≤ 16, inversion (sequential search from 0 with
+the recurrence P(x+1) = P(x)·(n−x)/(x+1)·p/q) for n·min(p, q) < 10, and otherwise Hörmann's
+BTRS transformed rejection with squeeze ("The generation of binomial random variates", J. Stat.
+Comput. Simul. 46, 1993), whose acceptance test uses exact log-factorials (a table below 256,
+Stirling's series to the 1/x⁵ term above, exact to double precision). All three are exact
+samplers: they return each k with probability C(n,k)·p^k·q^(n−k) up to floating-point rounding.
+`multinomial_into` splits small groups person by person (one uniform and a scan of the weights
+each) and large groups by conditional binomials; both are exact.
 """
 
 from __future__ import annotations
+
+import math
 
 import numba as nb
 import numpy as np
@@ -42,28 +57,191 @@ EV_TURNBACKS = 2
 EV_ARRIVALS = 3
 N_EVENTS = 4
 
+# Slots of the work counters ``stats`` (summed over days; they depend on the network and the
+# number of non-empty groups, never on how many people a group holds).
+S_CHAIN_ROUNDS = 0  # rounds of chained hops
+S_CHAINED_GROUPS = 1  # groups handled in chained hops
+S_COHORTS = 2  # cohorts moved along links
+S_GROUPS = 3  # non-empty (state, class) groups that drew departures
+
 _CACHE = True
+# Division by zero cannot happen where it would matter; NumPy semantics skip the checks.
+_OPTS = {"cache": _CACHE, "error_model": "numpy"}
+# Helpers that never allocate are compiled without Numba's reference counting: otherwise every
+# call can pay an atomic increment and decrement per array argument (Numba's pruning of those
+# fails on early returns), which costs more than the helper's own work.
+_LEAF = {"cache": _CACHE, "error_model": "numpy", "_nrt": False}
+# Small helpers on the hot path are also inlined by LLVM (not by Numba, whose inlining would
+# bring the reference counting back).
+_HOT = {**_LEAF, "forceinline": True}
+
+_LF_TABLE = 256
+_LOG_FACTORIAL = np.array([math.lgamma(k + 1.0) for k in range(_LF_TABLE)])
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+_BERNOULLI_MAX = 16  # binomials with n up to this are sums of Bernoulli trials
+_INVERSION_MAX_MEAN = 10.0  # n·min(p, q) below this: inversion; above: BTRS
+_CHUNK = 256  # groups handled between two checks that the output arrays have room
 
 
-@nb.njit(cache=_CACHE)
+def prepare_compiler(skip_blas_check: bool = True) -> None:
+    """Load Numba's compiler context now, optionally without its check for a BLAS.
+
+    On its first use Numba imports ``scipy.linalg`` only to see whether linear algebra is
+    available (0.15–0.3 s of CPU, with BLAS threads, in a process's start-up). The kernel uses no
+    linear algebra, so a command that runs one simulation in its own process can skip that
+    check; afterwards functions that need a BLAS (``np.dot`` and the like) cannot be compiled
+    by Numba in this process. Does nothing when ``scipy.linalg`` is already imported.
+    """
+    import sys
+
+    from numba.core.registry import cpu_target
+
+    block = skip_blas_check and "scipy.linalg" not in sys.modules
+    if block:
+        sys.modules["scipy.linalg"] = None  # type: ignore[assignment]  # -> ImportError
+    try:
+        cpu_target.target_context.refresh()
+    finally:
+        if block:
+            del sys.modules["scipy.linalg"]
+
+
+# -- exact random variates ------------------------------------------------------------------------
+@nb.njit(**_OPTS)
 def seed(value: int) -> None:
     """Seed Numba's generator (one per process)."""
     np.random.seed(value)
 
 
-@nb.njit(cache=_CACHE, inline="always")
-def binom(n, p):
-    """Binomial draw that accepts p outside (0, 1) and n == 0."""
-    if n <= 0 or p <= 0.0:
+@nb.njit(**_OPTS)
+def new_rng():
+    """A fast generator for one kernel call (xoshiro256+), seeded from Numba's generator.
+
+    Numba's generator (seeded daily by the engine) stays the one source of randomness; each
+    kernel call draws one 62-bit seed from it and expands it (SplitMix64) into the state of a
+    xoshiro256+ generator (Blackman and Vigna), whose uniforms cost a few instructions instead
+    of a thread-local lookup and two Mersenne-Twister words each.
+    """
+    st = np.empty(4, dtype=np.uint64)
+    x = np.uint64(np.random.randint(0, 4611686018427387904))
+    for i in range(4):
+        x += np.uint64(0x9E3779B97F4A7C15)
+        z = x
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        st[i] = z ^ (z >> np.uint64(31))
+    return st
+
+
+@nb.njit(**_HOT)
+def uniform(rng):
+    """A uniform double in [0, 1) from a `new_rng` state (53 random bits)."""
+    s0 = rng[0]
+    s1 = rng[1]
+    s2 = rng[2] ^ s0
+    s3 = rng[3] ^ s1
+    result = s0 + rng[3]
+    rng[1] = s1 ^ s2
+    rng[0] = s0 ^ s3
+    rng[2] = s2 ^ (s1 << np.uint64(17))
+    rng[3] = (s3 << np.uint64(45)) | (s3 >> np.uint64(19))
+    return (result >> np.uint64(11)) * 1.1102230246251565e-16
+
+
+@nb.njit(**_LEAF)
+def log_factorial(k):
+    """ln(k!) to double precision: a table for k < 256, Stirling's series above."""
+    if k < _LF_TABLE:
+        return _LOG_FACTORIAL[k]
+    x = k + 1.0
+    x2 = x * x
+    return ((x - 0.5) * math.log(x) - x + _HALF_LOG_2PI
+            + (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / (1260.0 * x2)) / x2) / x)
+
+
+@nb.njit(**_LEAF)
+def _binom_inversion(rng, n, p):
+    """Binomial(n, p) by inversion, for p <= 1/2 and small n·p (expected n·p + 1 steps)."""
+    q = 1.0 - p
+    s = p / q
+    a = (n + 1) * s
+    p0 = math.exp(n * math.log1p(-p))
+    while True:
+        u = uniform(rng)
+        f = p0
+        x = 0
+        while True:
+            if u < f:
+                return x
+            u -= f
+            x += 1
+            if x > n:
+                break
+            f *= a / x - s
+            if f == 0.0:
+                break  # rounding left u beyond the whole distribution: draw again
+    return 0
+
+
+@nb.njit(**_LEAF)
+def _binom_btrs(rng, n, p):
+    """Binomial(n, p) by Hörmann's BTRS, for p <= 1/2 and n·p >= 10."""
+    q = 1.0 - p
+    spq = math.sqrt(n * p * q)
+    b = 1.15 + 2.53 * spq
+    a = -0.0873 + 0.0248 * b + 0.01 * p
+    c = n * p + 0.5
+    vr = 0.92 - 4.2 / b
+    alpha = 0.0
+    lpq = 0.0
+    m = 0
+    h = -1.0  # the constants of the acceptance test are computed when first needed
+    while True:
+        u = uniform(rng) - 0.5
+        v = uniform(rng)
+        us = 0.5 - abs(u)
+        kf = (2.0 * a / us + b) * u + c
+        if not (kf >= 0.0 and kf < n + 1.0):  # also catches us == 0 (u == -1/2)
+            continue
+        k = int(kf)  # floor, as kf >= 0
+        if us >= 0.07 and v <= vr:
+            return k
+        if h < 0.0:
+            alpha = (2.83 + 5.1 / b) * spq
+            lpq = math.log(p / q)
+            m = int((n + 1) * p)  # floor
+            h = log_factorial(m) + log_factorial(n - m)
+        v = math.log(v * alpha / (a / (us * us) + b))
+        if v <= h - log_factorial(k) - log_factorial(n - k) + (k - m) * lpq:
+            return k
+
+
+@nb.njit(**_HOT)
+def binom(rng, n, p):
+    """Exact Binomial(n, p) draw; accepts n <= 0 and p outside (0, 1)."""
+    if n <= 0 or not p > 0.0:
         return 0
     if p >= 1.0:
         return n
-    return np.random.binomial(n, p)
+    if n <= _BERNOULLI_MAX:
+        x = 0
+        for _ in range(n):
+            if uniform(rng) < p:
+                x += 1
+        return x
+    if p > 0.5:
+        r = 1.0 - p  # exact for p in (1/2, 1)
+        if n * r < _INVERSION_MAX_MEAN:
+            return n - _binom_inversion(rng, n, r)
+        return n - _binom_btrs(rng, n, r)
+    if n * p < _INVERSION_MAX_MEAN:
+        return _binom_inversion(rng, n, p)
+    return _binom_btrs(rng, n, p)
 
 
-@nb.njit(cache=_CACHE)
-def multinomial_into(n, weights, m, out):
-    """Split ``n`` over the first ``m`` categories into ``out`` (conditional binomials).
+@nb.njit(**_HOT)
+def multinomial_into(rng, n, weights, m, out):
+    """Split ``n`` over the first ``m`` categories into ``out``.
 
     Negative weights mark categories that cannot be chosen. If no eligible category has a
     positive weight the choice is uniform over the eligible ones (as in Flee); if none is
@@ -71,43 +249,87 @@ def multinomial_into(n, weights, m, out):
     """
     total = 0.0
     eligible = 0
-    for i in range(m):
-        out[i] = 0
-        if weights[i] >= 0.0:
-            eligible += 1
-            total += weights[i]
-    if eligible == 0:
-        return False
-    if total <= 0.0:
-        for i in range(m):
-            if weights[i] >= 0.0:
-                weights[i] = 1.0
-        total = float(eligible)
-    rest = n
+    positive = 0
     last = -1
     for i in range(m):
-        if weights[i] > 0.0:
-            last = i
-    for i in range(m):
-        if rest == 0:
-            break
-        if weights[i] <= 0.0:
-            continue
-        if i == last:
-            out[i] = rest
-            rest = 0
-            break
-        x = binom(rest, weights[i] / total)
-        out[i] = x
-        rest -= x
-        total -= weights[i]
-        if total <= 0.0:
-            out[last] += rest
-            rest = 0
+        wi = weights[i]
+        if wi >= 0.0:
+            eligible += 1
+            total += wi
+            if wi > 0.0:
+                positive += 1
+                last = i
+    if eligible == 0:
+        for i in range(m):
+            out[i] = 0
+        return False
+    if total <= 0.0:
+        total, positive, last = _uniform_weights(weights, m)
+    _split(rng, n, weights, m, total, positive, last, out)
     return True
 
 
-@nb.njit(cache=_CACHE, inline="always")
+@nb.njit(**_HOT)
+def _uniform_weights(weights, m):
+    """Weight 1 for every eligible category (all had weight 0); returns (total, count, last)."""
+    count = 0
+    last = -1
+    for i in range(m):
+        if weights[i] >= 0.0:
+            weights[i] = 1.0
+            count += 1
+            last = i
+    return float(count), count, last
+
+
+@nb.njit(**_HOT)
+def _split(rng, n, weights, m, total, positive, last, out):
+    """Multinomial split of ``n`` by the positive ``weights`` (their sum ``total``, ``positive``
+    of them, the last at ``last``) into ``out``.
+
+    Small groups are split person by person (one uniform and a scan each), larger ones by
+    conditional binomials; both are exact.
+    """
+    for i in range(m):
+        out[i] = 0
+    if n <= 0:
+        return
+    if positive == 1:
+        out[last] = n
+        return
+    if n <= 4 + 2 * positive:
+        for _ in range(n):
+            u = uniform(rng) * total
+            j = last
+            for i in range(last):
+                wi = weights[i]
+                if wi > 0.0:
+                    if u < wi:
+                        j = i
+                        break
+                    u -= wi
+            out[j] += 1
+        return
+    rest = n
+    for i in range(m):
+        wi = weights[i]
+        if wi <= 0.0:
+            continue
+        if i == last:
+            out[i] = rest
+            return
+        x = binom(rng, rest, wi / total)
+        out[i] = x
+        rest -= x
+        if rest == 0:
+            return
+        total -= wi
+        if total <= 0.0:
+            out[last] += rest
+            return
+
+
+@nb.njit(**_HOT)
 def cap_multiplier(occ, cap, buffer):
     """Flee's CapMult: 1 below ``buffer*cap``, 0 at or above ``cap``, linear in between."""
     if cap < 1.0:
@@ -119,14 +341,22 @@ def cap_multiplier(occ, cap, buffer):
     return 1.0 - (occ - buffer * cap) / (cap * (1.0 - buffer))
 
 
-@nb.njit(cache=_CACHE)
+@nb.njit(**_OPTS)
 def _grow(arr, size):
     new = np.zeros(size, dtype=arr.dtype)
     new[: arr.shape[0]] = arr
     return new
 
 
-@nb.njit(cache=_CACHE, inline="always")
+@nb.njit(**_HOT)
+def _hash(a, b, x, mask):
+    """Slot of the key (a, b, x) in an open-addressing table of ``mask + 1`` slots."""
+    h = (a * 1000003 + b) * -7046029254386353131 + int(x * 64.0)
+    h ^= h >> 29
+    return h & mask
+
+
+@nb.njit(**_HOT)
 def _add(loc_n, flag, act, s, c, x):
     """Add ``x`` people to ``loc_n[s, c]``, listing (s, c) as active if it was not.
 
@@ -142,7 +372,7 @@ def _add(loc_n, flag, act, s, c, x):
         act[0] = n + 1
 
 
-@nb.njit(cache=_CACHE)
+@nb.njit(**_OPTS)
 def add_people(loc_n, occ, flag, act, state_loc, s, c, x):
     """Add ``x`` people of class ``c`` in state ``s`` (and to its place's count)."""
     if x > 0:
@@ -150,7 +380,7 @@ def add_people(loc_n, occ, flag, act, state_loc, s, c, x):
         occ[state_loc[s]] += x
 
 
-@nb.njit(cache=_CACHE)
+@nb.njit(**_OPTS)
 def compact_active(loc_n, flag, act):
     """Drop empty entries from the active list (keeping the order of the others)."""
     j = 0
@@ -166,7 +396,7 @@ def compact_active(loc_n, flag, act):
     act[0] = j
 
 
-@nb.njit(cache=_CACHE)
+@nb.njit(**_OPTS)
 def stranded_by_location(loc_n, act, state_loc, tried, out):
     """People of classes with ``tried`` standing at each place, into ``out``."""
     for i in range(act[0]):
@@ -176,16 +406,97 @@ def stranded_by_location(loc_n, act, state_loc, tried, out):
             out[state_loc[s]] += loc_n[s, c]
 
 
-@nb.njit(cache=_CACHE)
-def _choose(s, movers, avoid, occ, is_camp, capacity, buffer, wp, ptr, cand_link, cand_next,
-            cand_final, cand_w0, cand_cross, plan_link, plan_next, plan_final, plan_cross,
-            n_loc, w, x, out_link, out_next):
+@nb.njit(**_HOT)
+def _wl_add(table, mask, w_state, w_cls, w_used, w_n, w_slot, n_w, s, c, u, cnt):
+    """Add ``cnt`` to the worklist entry (s, c, u), creating it; returns the new length.
+
+    The caller has made room (`_wl_room`). ``table`` maps key slots to entry index + 1.
+    """
+    h = _hash(s, c, u, mask)
+    while True:
+        e = table[h] - 1
+        if e < 0:
+            table[h] = n_w + 1
+            w_state[n_w] = s
+            w_cls[n_w] = c
+            w_used[n_w] = u
+            w_n[n_w] = cnt
+            w_slot[n_w] = h
+            return n_w + 1
+        if w_state[e] == s and w_cls[e] == c and w_used[e] == u:
+            w_n[e] += cnt
+            return n_w
+        h = (h + 1) & mask
+
+
+@nb.njit(**_OPTS)
+def _wl_room(table, w_state, w_cls, w_used, w_n, w_slot, n_w, need):
+    """Grow a worklist to hold ``need`` entries (its table at most half full), rehashing.
+
+    Growing happens between loops, never inside one: Numba reference-counts an array variable
+    that is re-bound inside a loop on every use, which costs more than the loop's work.
+    """
+    cap = w_n.shape[0]
+    if need <= cap:
+        return table, table.shape[0] - 1, w_state, w_cls, w_used, w_n, w_slot
+    while cap < need:
+        cap *= 2
+    w_state = _grow(w_state, cap)
+    w_cls = _grow(w_cls, cap)
+    w_used = _grow(w_used, cap)
+    w_n = _grow(w_n, cap)
+    w_slot = _grow(w_slot, cap)
+    table = np.zeros(2 * cap, dtype=np.int64)
+    mask = 2 * cap - 1
+    for q in range(n_w):
+        h = _hash(w_state[q], w_cls[q], w_used[q], mask)
+        while table[h] != 0:
+            h = (h + 1) & mask
+        table[h] = q + 1
+        w_slot[q] = h
+    return table, mask, w_state, w_cls, w_used, w_n, w_slot
+
+
+@nb.njit(**_OPTS)
+def _ck_room(ck_link, ck_prog, ck_state, ck_flags, ck_n, need):
+    """Grow the cohort arrays to hold ``need`` cohorts (between loops, see `_wl_room`)."""
+    size = ck_n.shape[0]
+    if need <= size:
+        return ck_link, ck_prog, ck_state, ck_flags, ck_n
+    size = max(2 * size, need + 16)
+    return (_grow(ck_link, size), _grow(ck_prog, size), _grow(ck_state, size),
+            _grow(ck_flags, size), _grow(ck_n, size))
+
+
+@nb.njit(**_HOT)
+def _route_weights(loc, ptr, cand_final, cand_dist, cand_home, score, fp, w0, w0_ok):
+    """Today's weights of ``loc``'s candidates without the capacity factor (once per day)."""
+    if w0_ok[loc]:
+        return
+    w0_ok[loc] = True
+    ws = fp[P_WEIGHT_SOFTENING]
+    soft = fp[P_SOFTENING]
+    dp = fp[P_DISTANCE_POWER]
+    for c in range(ptr[loc], ptr[loc + 1]):
+        num = ws + score[cand_final[c]] * cand_home[c]
+        if dp == 1.0:
+            w0[c] = num / (soft + cand_dist[c])
+        else:
+            w0[c] = num / (soft + cand_dist[c]) ** dp
+
+
+@nb.njit(**_HOT)
+def _choose(rng, s, movers, avoid, occ, is_camp, capacity, buffer, wp, ptr, cand_link,
+            cand_next, cand_final, cand_dist, cand_home, cand_cross, plan_link, plan_next,
+            plan_final, plan_cross, score, fp, w0, w0_ok, n_loc, w, full, x, out_link,
+            out_next):
     """Route choice for ``movers`` people leaving stay state ``s``.
 
     Fills ``out_link``/``out_next``/``x`` with m (link, next state, count) groups and returns
     (m, stay, drop): ``stay`` people stay in state ``s``; ``drop`` stay but lose their plan.
     ``avoid`` is a bit mask of border groups these people gave up on: they never choose a
     route that crosses into one of them (``cand_cross`` holds each route's groups as bits).
+    ``w`` and ``full`` are scratch space of the largest number of candidates.
     """
     if s >= n_loc:  # planned state: follow the plan
         k = plan_link[s]
@@ -202,37 +513,71 @@ def _choose(s, movers, avoid, occ, is_camp, capacity, buffer, wp, ptr, cand_link
     m = ptr[s + 1] - a
     if m == 0:
         return 0, movers, 0
+    _route_weights(s, ptr, cand_final, cand_dist, cand_home, score, fp, w0, w0_ok)
+    total = 0.0
+    eligible = 0
+    positive = 0
+    last = -1
     for i in range(m):
         c = a + i
+        full[i] = False
         if (avoid & cand_cross[c]) != 0:
             w[i] = -1.0
             continue
         f = cand_final[c]
-        wt = cand_w0[c] * cap_multiplier(occ[f], capacity[f], buffer)
+        wt = w0[c]
+        if capacity[f] >= 1.0:
+            cm = cap_multiplier(occ[f], capacity[f], buffer)
+            wt *= cm
+            # Flee: a route to a (nearly) full camp is abandoned for the day
+            full[i] = is_camp[f] and cm < 0.5
         if wp != 1.0:
             wt = wt**wp
         w[i] = wt
-    if not multinomial_into(movers, w, m, x):
+        eligible += 1
+        total += wt
+        if wt > 0.0:
+            positive += 1
+            last = i
+    if eligible == 0:
         return 0, movers, 0
+    if total <= 0.0:
+        total, positive, last = _uniform_weights(w, m)
+    if movers == 1:  # half of all chained groups: one categorical draw
+        j = last
+        if positive > 1:
+            u = uniform(rng) * total
+            for i in range(last):
+                wi = w[i]
+                if wi > 0.0:
+                    if u < wi:
+                        j = i
+                        break
+                    u -= wi
+        if full[j]:
+            return 0, 1, 0
+        out_link[0] = cand_link[a + j]
+        out_next[0] = cand_next[a + j]
+        x[0] = 1
+        return 1, 0, 0
+    _split(rng, movers, w, m, total, positive, last, x)
     stay = 0
     j = 0
     for i in range(m):
         if x[i] == 0:
             continue
-        c = a + i
-        f = cand_final[c]
-        if is_camp[f] and cap_multiplier(occ[f], capacity[f], buffer) < 0.5:
-            stay += x[i]  # Flee: a route to a (nearly) full camp is abandoned for the day
+        if full[i]:
+            stay += x[i]
             continue
-        out_link[j] = cand_link[c]
-        out_next[j] = cand_next[c]
+        out_link[j] = cand_link[a + i]
+        out_next[j] = cand_next[a + i]
         x[j] = x[i]
         j += 1
     return j, stay, 0
 
 
-@nb.njit(cache=_CACHE)
-def _set_out(k, c, x, s, loc_n, flag, act, occ, state_loc, link_cross, tb_prob, tb_to,
+@nb.njit(**_LEAF)
+def _set_out(rng, k, c, x, s, loc_n, flag, act, occ, state_loc, link_cross, tb_prob, tb_to,
              cap_left, ev, cls_turnback):
     """``x`` people of class ``c`` leave state ``s`` on link ``k``; returns how many go on it.
 
@@ -252,7 +597,7 @@ def _set_out(k, c, x, s, loc_n, flag, act, occ, state_loc, link_cross, tb_prob, 
     if wait > 0:
         _add(loc_n, flag, act, s, c, wait)
         occ[state_loc[s]] += wait
-    tb = binom(go, tb_prob[k])
+    tb = binom(rng, go, tb_prob[k])
     ev[EV_ATTEMPTS, k] += go
     ev[EV_TURNBACKS, k] += tb
     ev[EV_ENTRIES, k] += go - tb
@@ -263,8 +608,8 @@ def _set_out(k, c, x, s, loc_n, flag, act, occ, state_loc, link_cross, tb_prob, 
     return go - tb
 
 
-@nb.njit(cache=_CACHE)
-def _admit(ns, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, hold, det_pmf, det_cdf,
+@nb.njit(**_LEAF)
+def _admit(rng, ns, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, hold, det_pmf, det_cdf,
            det_cap, det_prob, det_held, hold_base, wbuf, sbuf):
     """``cnt`` people of class ``c`` arrive in state ``ns``; returns how many are free to go on.
 
@@ -278,7 +623,7 @@ def _admit(ns, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, hold, det_p
     if d < 0:
         _add(loc_n, flag, act, ns, c, cnt)
         return cnt
-    admitted = binom(cnt, det_prob[d])
+    admitted = binom(rng, cnt, det_prob[d])
     if det_cap[d] >= 0:
         room = det_cap[d] - det_held[d]
         if room < 0:
@@ -295,7 +640,7 @@ def _admit(ns, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, hold, det_p
             # few people, many possible delays: one categorical draw each is cheaper than a
             # multinomial over every delay (both are exact)
             for _ in range(admitted):
-                u = np.random.random()
+                u = uniform(rng)
                 j = np.searchsorted(det_cdf[d], u, side="right")
                 if j >= n_delay:
                     j = n_delay - 1
@@ -305,7 +650,7 @@ def _admit(ns, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, hold, det_p
         else:
             for j in range(n_delay):
                 wbuf[j] = det_pmf[d, j]
-            multinomial_into(admitted, wbuf, n_delay, sbuf)
+            multinomial_into(rng, admitted, wbuf, n_delay, sbuf)
             for j in range(n_delay):
                 if sbuf[j] > 0:
                     hold[d, (hold_base + j + 1) % ring, c] += sbuf[j]
@@ -313,7 +658,29 @@ def _admit(ns, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, hold, det_p
     return free
 
 
-@nb.njit(cache=_CACHE)
+@nb.njit(**_LEAF)
+def _order_free(n_a, a_n, occ, capacity, buffer, link_cross, cap_left, det_cap):
+    """True if today's arrivals cannot interact (see `step_day`)."""
+    arriving = 0
+    for i in range(n_a):
+        arriving += a_n[i]
+    # During the arrivals a place holds between its count now and that plus every arrival,
+    # so its CapMult stays 1 (below buffer * capacity) or 0 (already full) throughout.
+    for f in range(occ.shape[0]):
+        cap = capacity[f]
+        if cap >= 1.0 and occ[f] + arriving > buffer * cap and occ[f] < cap:
+            return False
+    for k in range(link_cross.shape[0]):
+        if link_cross[k] != 0 and cap_left[k] >= 0:
+            return False
+    for d in range(det_cap.shape[0]):  # noqa: SIM110 (a plain loop compiles best)
+        if det_cap[d] >= 0:
+            return False
+    return True
+
+
+# -- the day ------------------------------------------------------------------------------------
+@nb.njit(**_OPTS)
 def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, score, is_camp,
              capacity, link_len, link_speed, link_walkp, link_src, link_cross, tb_prob, tb_to,
              cap_left, ptr, cand_link, cand_next, cand_final, cand_dist, cand_home, cand_cross,
@@ -322,15 +689,21 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
              det_prob, det_held, hold_base, flag, act, fp, ip, ev, stats):
     """Advance one day: departures (pass 1), then travel with chained hops (pass 2).
 
-    State arrays and ``ev`` (today's events per link) are updated in place. Returns the
-    (possibly re-allocated) cohort arrays and their new length.
+    State arrays and ``ev`` (today's events per link) are updated in place; ``stats`` counts
+    the work done (see ``S_*``). Returns the (possibly re-allocated) cohort arrays and their new
+    length; new cohorts are appended, `compact_cohorts` merges them.
+
+    Loops run over chunks of at most ``_CHUNK`` groups; arrays grow only between chunks (see
+    `_wl_room` for why).
     """
+    rng = new_rng()
     n_loc = occ.shape[0]
     max_m = 1
     for loc in range(n_loc):
         if ptr[loc + 1] - ptr[loc] > max_m:
             max_m = ptr[loc + 1] - ptr[loc]
-    w = np.zeros(max_m)
+    w = np.empty(max_m)
+    full = np.zeros(max_m, dtype=np.bool_)
     x = np.zeros(max_m, dtype=np.int64)
     out_link = np.zeros(max_m, dtype=np.int64)
     out_next = np.zeros(max_m, dtype=np.int64)
@@ -343,14 +716,10 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             det_cdf[d, j] = acc
     wbuf = np.zeros(max(n_delay, 1))
     sbuf = np.zeros(max(n_delay, 1), dtype=np.int64)
-    # Route weights without the capacity factor change only daily: compute them once.
-    n_cand = cand_link.shape[0]
-    cand_w0 = np.empty(n_cand)
-    ws = fp[P_WEIGHT_SOFTENING]
-    soft = fp[P_SOFTENING]
-    dp = fp[P_DISTANCE_POWER]
-    for c in range(n_cand):
-        cand_w0[c] = (ws + score[cand_final[c]] * cand_home[c]) / (soft + cand_dist[c]) ** dp
+    # Route weights without the capacity factor change only daily: computed at most once a
+    # day per place, and only for places someone leaves.
+    w0 = np.empty(cand_link.shape[0])
+    w0_ok = np.zeros(n_loc, dtype=np.bool_)
     start_on_foot = ip[I_START_ON_FOOT] != 0
     budget_mode = ip[I_BUDGET_MODE] != 0
     groups = ip[I_GROUPS]
@@ -372,65 +741,71 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
         p = mc[state_loc[s]]
         if n == 0 or p <= 0.0:
             continue
-        movers = binom(n, p)
+        stats[S_GROUPS] += 1
+        movers = binom(rng, n, p)
         leaving[i] = movers
         loc_n[s, c] -= movers
         occ[state_loc[s]] -= movers
-    for i in range(n_act0):
-        movers = leaving[i]
-        if movers == 0:
-            continue
-        s = act[1 + 2 * i]
-        c = act[2 + 2 * i]
-        loc = state_loc[s]
-        m, stay, drop = _choose(s, movers, cls_avoid[c], occ, is_camp, capacity, buffer,
-                                wp, ptr, cand_link, cand_next, cand_final, cand_w0,
-                                cand_cross, plan_link, plan_next, plan_final, plan_cross,
-                                n_loc, w, x, out_link, out_next)
-        # people who do not leave after all stand where they were (or lose their plan)
-        loc_n[s, c] += stay
-        if drop > 0:
-            _add(loc_n, flag, act, loc, c, drop)
-        occ[loc] += stay + drop
-        for j in range(m):
-            go = _set_out(out_link[j], c, x[j], s, loc_n, flag, act, occ, state_loc,
-                          link_cross, tb_prob, tb_to, cap_left, ev, cls_turnback)
-            if go == 0:
+    for i0 in range(0, n_act0, _CHUNK):
+        i1 = min(n_act0, i0 + _CHUNK)
+        if n_ck + (i1 - i0) * max_m > ck_n.shape[0]:
+            ck_link, ck_prog, ck_state, ck_flags, ck_n = _ck_room(
+                ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck + (i1 - i0) * max_m)
+        for i in range(i0, i1):
+            movers = leaving[i]
+            if movers == 0:
                 continue
-            if n_ck == ck_n.shape[0]:
-                size = 2 * n_ck + 16
-                ck_link = _grow(ck_link, size)
-                ck_prog = _grow(ck_prog, size)
-                ck_state = _grow(ck_state, size)
-                ck_flags = _grow(ck_flags, size)
-                ck_n = _grow(ck_n, size)
-            ck_link[n_ck] = out_link[j]
-            ck_prog[n_ck] = 0.0
-            ck_state[n_ck] = out_next[j]
-            ck_flags[n_ck] = c << 1
-            ck_n[n_ck] = go
-            n_ck += 1
+            s = act[1 + 2 * i]
+            c = act[2 + 2 * i]
+            loc = state_loc[s]
+            m, stay, drop = _choose(rng, s, movers, cls_avoid[c], occ, is_camp, capacity, buffer,
+                                    wp, ptr, cand_link, cand_next, cand_final, cand_dist,
+                                    cand_home, cand_cross, plan_link, plan_next, plan_final,
+                                    plan_cross, score, fp, w0, w0_ok, n_loc, w, full, x, out_link,
+                                    out_next)
+            # people who do not leave after all stand where they were (or lose their plan)
+            loc_n[s, c] += stay
+            if drop > 0:
+                _add(loc_n, flag, act, loc, c, drop)
+            occ[loc] += stay + drop
+            for j in range(m):
+                go = x[j]
+                if link_cross[out_link[j]] != 0:
+                    go = _set_out(rng, out_link[j], c, go, s, loc_n, flag, act, occ, state_loc,
+                                  link_cross, tb_prob, tb_to, cap_left, ev, cls_turnback)
+                if go == 0:
+                    continue
+                ck_link[n_ck] = out_link[j]
+                ck_prog[n_ck] = 0.0
+                ck_state[n_ck] = out_next[j]
+                ck_flags[n_ck] = c << 1
+                ck_n[n_ck] = go
+                n_ck += 1
 
     # ---- pass 2: everyone on a link travels; arrivals may chain further hops ---------------
-    # Arrivals: (link, km done before today, state, flags, count, today's speed)
-    a_link = np.zeros(16, dtype=np.int64)
-    a_prev = np.zeros(16)
-    a_state = np.zeros(16, dtype=np.int64)
-    a_flags = np.zeros(16, dtype=np.int64)
-    a_n = np.zeros(16, dtype=np.int64)
-    a_speed = np.zeros(16)
-    n_a = 0
     n_old = n_ck
+    # room for every cohort that stays on its link
+    ck_link, ck_prog, ck_state, ck_flags, ck_n = _ck_room(
+        ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck + 2 * n_old)
+    # Arrivals: (link, km done before today, state, flags, count, today's speed)
+    a_link = np.empty(2 * n_old, dtype=np.int64)
+    a_prev = np.empty(2 * n_old)
+    a_state = np.empty(2 * n_old, dtype=np.int64)
+    a_flags = np.empty(2 * n_old, dtype=np.int64)
+    a_n = np.empty(2 * n_old, dtype=np.int64)
+    a_speed = np.empty(2 * n_old)
+    n_a = 0
     for i in range(n_old):
         n = ck_n[i]
         if n == 0:
             continue
+        stats[S_COHORTS] += 1
         ck_n[i] = 0  # whoever stays on the link is re-added below with its new progress
         k = ck_link[i]
         v = link_speed[k]
         if start_on_foot and cls_fresh[ck_flags[i] >> 1]:
             v = walk_speed
-        walkers = binom(n, link_walkp[k])
+        walkers = binom(rng, n, link_walkp[k])
         for part in range(2):
             cnt = walkers if part == 0 else n - walkers
             if cnt == 0:
@@ -438,14 +813,6 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             speed = walk_speed if part == 0 else v
             prog = ck_prog[i] + speed
             if prog > link_len[k]:
-                if n_a == a_n.shape[0]:
-                    size = 2 * n_a
-                    a_link = _grow(a_link, size)
-                    a_prev = _grow(a_prev, size)
-                    a_state = _grow(a_state, size)
-                    a_flags = _grow(a_flags, size)
-                    a_n = _grow(a_n, size)
-                    a_speed = _grow(a_speed, size)
                 a_link[n_a] = k
                 a_prev[n_a] = ck_prog[i]
                 a_state[n_a] = ck_state[i]
@@ -454,13 +821,6 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                 a_speed[n_a] = speed
                 n_a += 1
             else:
-                if n_ck == ck_n.shape[0]:
-                    size = 2 * n_ck + 16
-                    ck_link = _grow(ck_link, size)
-                    ck_prog = _grow(ck_prog, size)
-                    ck_state = _grow(ck_state, size)
-                    ck_flags = _grow(ck_flags, size)
-                    ck_n = _grow(ck_n, size)
                 ck_link[n_ck] = k
                 ck_prog[n_ck] = prog
                 ck_state[n_ck] = ck_state[i]
@@ -469,30 +829,51 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                 n_ck += 1
 
     # Arrivals are handled in `groups` random groups; camp fill is refreshed between groups.
-    share = np.zeros(groups, dtype=np.int64)
-    gw = np.ones(groups)
+    # The groups matter only through what people read that others change: camp fill (CapMult),
+    # a crossing's daily capacity, a detention place's capacity. When no place's CapMult can
+    # change today (none can pass 90 % of its capacity even if every arrival ended there, or
+    # it is full already) and no crossing or detention place has a capacity, every person's
+    # hops are independent of everyone else's and one group gives the same distribution.
+    if groups > 1 and _order_free(n_a, a_n, occ, capacity, buffer, link_cross, cap_left,
+                                  det_cap):
+        groups = 1
     g_n = np.zeros((n_a, groups), dtype=np.int64)
-    for i in range(n_a):
-        if groups == 1:
+    if groups == 1:
+        for i in range(n_a):
             g_n[i, 0] = a_n[i]
-        else:
-            for g in range(groups):
-                gw[g] = 1.0
-            multinomial_into(a_n[i], gw, groups, share)
-            for g in range(groups):
-                g_n[i, g] = share[g]
+    else:
+        for i in range(n_a):
+            n = a_n[i]
+            if n <= 4 * groups:  # one uniform draw of a group per person
+                for _ in range(n):
+                    g_n[i, min(int(uniform(rng) * groups), groups - 1)] += 1
+            else:  # conditional binomials
+                for g in range(groups - 1):
+                    x_g = binom(rng, n, 1.0 / (groups - g))
+                    g_n[i, g] = x_g
+                    n -= x_g
+                g_n[i, groups - 1] = n
 
-    # Worklist of chained arrivals: (state, class, km used today, count)
-    wl_state = np.zeros(16, dtype=np.int64)
-    wl_cls = np.zeros(16, dtype=np.int64)
-    wl_used = np.zeros(16)
-    wl_n = np.zeros(16, dtype=np.int64)
-    nx_state = np.zeros(16, dtype=np.int64)
-    nx_cls = np.zeros(16, dtype=np.int64)
-    nx_used = np.zeros(16)
-    nx_n = np.zeros(16, dtype=np.int64)
+    # Worklists of chained arrivals, (state, class, km used today) -> count, merged on exact
+    # keys through an open-addressing table: wl_* is this round's list, nx_* the next one's.
+    cap = 64
+    wl_state = np.empty(cap, dtype=np.int64)
+    wl_cls = np.empty(cap, dtype=np.int64)
+    wl_used = np.empty(cap)
+    wl_n = np.empty(cap, dtype=np.int64)
+    nx_state = np.empty(cap, dtype=np.int64)
+    nx_cls = np.empty(cap, dtype=np.int64)
+    nx_used = np.empty(cap)
+    nx_n = np.empty(cap, dtype=np.int64)
+    nx_slot = np.empty(cap, dtype=np.int64)
+    table = np.zeros(2 * cap, dtype=np.int64)
+    mask = 2 * cap - 1
     for g in range(groups):
-        n_wl = 0
+        # This group's arrivals who may go on form the first list.
+        if n_a > nx_n.shape[0]:
+            table, mask, nx_state, nx_cls, nx_used, nx_n, nx_slot = _wl_room(
+                table, nx_state, nx_cls, nx_used, nx_n, nx_slot, 0, n_a)
+        n_nx = 0
         for i in range(n_a):
             cnt = g_n[i, g]
             if cnt == 0:
@@ -506,156 +887,152 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                 continue
             ev[EV_ARRIVALS, k] += cnt
             s = a_state[i]
-            free = _admit(s, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, hold,
-                          det_pmf, det_cdf, det_cap, det_prob, det_held, hold_base, wbuf, sbuf)
+            if det_of_loc[state_loc[s]] < 0:
+                _add(loc_n, flag, act, s, c, cnt)
+                occ[state_loc[s]] += cnt
+                free = cnt
+            else:
+                free = _admit(rng, s, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, hold,
+                              det_pmf, det_cdf, det_cap, det_prob, det_held, hold_base, wbuf,
+                              sbuf)
             used = link_len[k] - a_prev[i]
             if free > 0 and used < a_speed[i]:
-                found = -1
-                for j in range(n_wl):
-                    if wl_state[j] == s and wl_cls[j] == c and wl_used[j] == used:
-                        found = j
-                        break
-                if found >= 0:
-                    wl_n[found] += free
-                else:
-                    if n_wl == wl_n.shape[0]:
-                        wl_state = _grow(wl_state, 2 * n_wl)
-                        wl_cls = _grow(wl_cls, 2 * n_wl)
-                        wl_used = _grow(wl_used, 2 * n_wl)
-                        wl_n = _grow(wl_n, 2 * n_wl)
-                    wl_state[n_wl] = s
-                    wl_cls[n_wl] = c
-                    wl_used[n_wl] = used
-                    wl_n[n_wl] = free
-                    n_wl += 1
+                n_nx = _wl_add(table, mask, nx_state, nx_cls, nx_used, nx_n, nx_slot, n_nx, s,
+                               c, used, free)
         # chain rounds
-        while n_wl > 0:
-            stats[0] += 1
-            stats[1] += n_wl
-            n_nx = 0
-            for j in range(n_wl):
-                s = wl_state[j]
-                c = wl_cls[j]
-                loc = state_loc[s]
-                movers = binom(wl_n[j], mc[loc])
-                if movers == 0:
-                    continue
-                loc_n[s, c] -= movers
-                occ[loc] -= movers
-                u = wl_used[j]
-                m, stay, drop = _choose(s, movers, cls_avoid[c], occ, is_camp, capacity,
-                                        buffer, wp, ptr, cand_link, cand_next, cand_final,
-                                        cand_w0, cand_cross, plan_link, plan_next, plan_final,
-                                        plan_cross, n_loc, w, x, out_link, out_next)
-                loc_n[s, c] += stay
-                if drop > 0:
-                    _add(loc_n, flag, act, loc, c, drop)
-                occ[loc] += stay + drop
-                for i in range(m):
-                    k = out_link[i]
-                    ns = out_next[i]
-                    cnt = _set_out(k, c, x[i], s, loc_n, flag, act, occ, state_loc, link_cross,
-                                   tb_prob, tb_to, cap_left, ev, cls_turnback)
-                    if cnt == 0:
-                        continue
-                    walkers = binom(cnt, link_walkp[k])
-                    for part in range(2):
-                        c2 = walkers if part == 0 else cnt - walkers
-                        if c2 == 0:
-                            continue
-                        speed = walk_speed if part == 0 else link_speed[k]
-                        prog = speed - u if budget_mode else speed
-                        if prog > link_len[k]:
-                            ev[EV_ARRIVALS, k] += c2
-                            free = _admit(ns, c, c2, loc_n, flag, act, occ, state_loc,
-                                          det_of_loc, hold, det_pmf, det_cdf, det_cap,
-                                          det_prob, det_held, hold_base, wbuf, sbuf)
-                            u2 = u + link_len[k]
-                            if free > 0 and u2 < speed:
-                                found = -1
-                                for q in range(n_nx):
-                                    if nx_state[q] == ns and nx_cls[q] == c and nx_used[q] == u2:
-                                        found = q
-                                        break
-                                if found >= 0:
-                                    nx_n[found] += free
-                                else:
-                                    if n_nx == nx_n.shape[0]:
-                                        nx_state = _grow(nx_state, 2 * n_nx)
-                                        nx_cls = _grow(nx_cls, 2 * n_nx)
-                                        nx_used = _grow(nx_used, 2 * n_nx)
-                                        nx_n = _grow(nx_n, 2 * n_nx)
-                                    nx_state[n_nx] = ns
-                                    nx_cls[n_nx] = c
-                                    nx_used[n_nx] = u2
-                                    nx_n[n_nx] = free
-                                    n_nx += 1
-                        else:
-                            if n_ck == ck_n.shape[0]:
-                                size = 2 * n_ck + 16
-                                ck_link = _grow(ck_link, size)
-                                ck_prog = _grow(ck_prog, size)
-                                ck_state = _grow(ck_state, size)
-                                ck_flags = _grow(ck_flags, size)
-                                ck_n = _grow(ck_n, size)
-                            ck_link[n_ck] = k
-                            ck_prog[n_ck] = prog
-                            ck_state[n_ck] = ns
-                            ck_flags[n_ck] = c << 1
-                            ck_n[n_ck] = c2
-                            n_ck += 1
-            # swap worklists
-            if wl_n.shape[0] < nx_n.shape[0]:
-                wl_state = np.zeros(nx_n.shape[0], dtype=np.int64)
-                wl_cls = np.zeros(nx_n.shape[0], dtype=np.int64)
-                wl_used = np.zeros(nx_n.shape[0])
-                wl_n = np.zeros(nx_n.shape[0], dtype=np.int64)
-            for j in range(n_nx):
-                wl_state[j] = nx_state[j]
-                wl_cls[j] = nx_cls[j]
-                wl_used[j] = nx_used[j]
-                wl_n[j] = nx_n[j]
+        while n_nx > 0:
+            if wl_n.shape[0] < n_nx:
+                wl_state = np.empty(nx_n.shape[0], dtype=np.int64)
+                wl_cls = np.empty(nx_n.shape[0], dtype=np.int64)
+                wl_used = np.empty(nx_n.shape[0])
+                wl_n = np.empty(nx_n.shape[0], dtype=np.int64)
+            for q in range(n_nx):
+                wl_state[q] = nx_state[q]
+                wl_cls[q] = nx_cls[q]
+                wl_used[q] = nx_used[q]
+                wl_n[q] = nx_n[q]
+                table[nx_slot[q]] = 0
             n_wl = n_nx
+            n_nx = 0
+            stats[S_CHAIN_ROUNDS] += 1
+            stats[S_CHAINED_GROUPS] += n_wl
+            for j0 in range(0, n_wl, _CHUNK):
+                j1 = min(n_wl, j0 + _CHUNK)
+                # each group goes on along at most max_m links, in two parts (walkers or not)
+                more = 2 * max_m * (j1 - j0)
+                if n_nx + more > nx_n.shape[0]:
+                    table, mask, nx_state, nx_cls, nx_used, nx_n, nx_slot = _wl_room(
+                        table, nx_state, nx_cls, nx_used, nx_n, nx_slot, n_nx, n_nx + more)
+                if n_ck + more > ck_n.shape[0]:
+                    ck_link, ck_prog, ck_state, ck_flags, ck_n = _ck_room(
+                        ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck + more)
+                for j in range(j0, j1):
+                    s = wl_state[j]
+                    c = wl_cls[j]
+                    loc = state_loc[s]
+                    movers = binom(rng, wl_n[j], mc[loc])
+                    if movers == 0:
+                        continue
+                    loc_n[s, c] -= movers
+                    occ[loc] -= movers
+                    u = wl_used[j]
+                    m, stay, drop = _choose(rng, s, movers, cls_avoid[c], occ, is_camp, capacity,
+                                            buffer, wp, ptr, cand_link, cand_next, cand_final,
+                                            cand_dist, cand_home, cand_cross, plan_link,
+                                            plan_next, plan_final, plan_cross, score, fp, w0,
+                                            w0_ok, n_loc, w, full, x, out_link, out_next)
+                    loc_n[s, c] += stay
+                    if drop > 0:
+                        _add(loc_n, flag, act, loc, c, drop)
+                    occ[loc] += stay + drop
+                    for i in range(m):
+                        k = out_link[i]
+                        ns = out_next[i]
+                        cnt = x[i]
+                        if link_cross[k] != 0:
+                            cnt = _set_out(rng, k, c, cnt, s, loc_n, flag, act, occ, state_loc,
+                                           link_cross, tb_prob, tb_to, cap_left, ev,
+                                           cls_turnback)
+                        if cnt == 0:
+                            continue
+                        walkers = binom(rng, cnt, link_walkp[k])
+                        for part in range(2):
+                            c2 = walkers if part == 0 else cnt - walkers
+                            if c2 == 0:
+                                continue
+                            speed = walk_speed if part == 0 else link_speed[k]
+                            prog = speed - u if budget_mode else speed
+                            if prog > link_len[k]:
+                                ev[EV_ARRIVALS, k] += c2
+                                if det_of_loc[state_loc[ns]] < 0:
+                                    _add(loc_n, flag, act, ns, c, c2)
+                                    occ[state_loc[ns]] += c2
+                                    free = c2
+                                else:
+                                    free = _admit(rng, ns, c, c2, loc_n, flag, act, occ, state_loc,
+                                                  det_of_loc, hold, det_pmf, det_cdf, det_cap,
+                                                  det_prob, det_held, hold_base, wbuf, sbuf)
+                                u2 = u + link_len[k]
+                                if free > 0 and u2 < speed:
+                                    n_nx = _wl_add(table, mask, nx_state, nx_cls, nx_used, nx_n,
+                                                   nx_slot, n_nx, ns, c, u2, free)
+                            else:
+                                ck_link[n_ck] = k
+                                ck_prog[n_ck] = prog
+                                ck_state[n_ck] = ns
+                                ck_flags[n_ck] = c << 1
+                                ck_n[n_ck] = c2
+                                n_ck += 1
     return ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck
 
 
-@nb.njit(cache=_CACHE)
+@nb.njit(**_OPTS)
 def compact_cohorts(ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck):
-    """Drop empty cohorts and merge cohorts with the same key; returns the new length."""
-    order = np.argsort(ck_prog[:n_ck], kind="mergesort")
-    # stable sorts by each key, least significant first
-    order = order[np.argsort(ck_flags[:n_ck][order], kind="mergesort")]
-    order = order[np.argsort(ck_state[:n_ck][order], kind="mergesort")]
-    order = order[np.argsort(ck_link[:n_ck][order], kind="mergesort")]
-    nl = ck_link[order].copy()
-    np_ = ck_prog[order].copy()
-    ns = ck_state[order].copy()
-    nf = ck_flags[order].copy()
-    nn = ck_n[order].copy()
-    j = -1
+    """Drop empty cohorts and merge cohorts with the same key, in place; returns the new length.
+
+    Cohorts keep the order of their first occurrence, so the result is deterministic.
+    """
+    size = 16
+    while size < 2 * n_ck:
+        size *= 2
+    table = np.zeros(size, dtype=np.int64)
+    mask = size - 1
+    j = 0
     for i in range(n_ck):
-        if nn[i] == 0:
+        n = ck_n[i]
+        if n == 0:
             continue
-        if (j >= 0 and nl[i] == ck_link[j] and np_[i] == ck_prog[j] and ns[i] == ck_state[j]
-                and nf[i] == ck_flags[j]):
-            ck_n[j] += nn[i]
-            continue
-        j += 1
-        ck_link[j] = nl[i]
-        ck_prog[j] = np_[i]
-        ck_state[j] = ns[i]
-        ck_flags[j] = nf[i]
-        ck_n[j] = nn[i]
-    return j + 1
+        k = ck_link[i]
+        pr = ck_prog[i]
+        st = ck_state[i]
+        fl = ck_flags[i]
+        h = _hash(k * 64 + fl, st, pr, mask)
+        while True:
+            e = table[h] - 1
+            if e < 0:
+                table[h] = j + 1
+                ck_link[j] = k
+                ck_prog[j] = pr
+                ck_state[j] = st
+                ck_flags[j] = fl
+                ck_n[j] = n
+                j += 1
+                break
+            if ck_link[e] == k and ck_prog[e] == pr and ck_state[e] == st and ck_flags[e] == fl:
+                ck_n[e] += n
+                break
+            h = (h + 1) & mask
+    return j
 
 
-@nb.njit(cache=_CACHE)
+@nb.njit(**_OPTS)
 def spawn(loc_n, occ, flag, act, weights, n, cls):
     """Add ``n`` people of class ``cls`` over locations in proportion to ``weights``."""
+    rng = new_rng()
     m = weights.shape[0]
     w = weights.copy()
     out = np.zeros(m, dtype=np.int64)
-    multinomial_into(n, w, m, out)
+    multinomial_into(rng, n, w, m, out)
     for i in range(m):
         if out[i] > 0:
             _add(loc_n, flag, act, i, cls, out[i])
@@ -663,9 +1040,10 @@ def spawn(loc_n, occ, flag, act, weights, n, cls):
     return out
 
 
-@nb.njit(cache=_CACHE)
+@nb.njit(**_OPTS)
 def remove_at(loc_n, occ, act, state_loc, prob, cls_ok, removed_loc, removed_cls):
     """Remove people (of classes with ``cls_ok``) standing at each place with its daily chance."""
+    rng = new_rng()
     total = 0
     for i in range(act[0]):
         s = act[1 + 2 * i]
@@ -674,7 +1052,7 @@ def remove_at(loc_n, occ, act, state_loc, prob, cls_ok, removed_loc, removed_cls
         p = prob[loc]
         if p <= 0.0 or not cls_ok[c]:
             continue
-        r = binom(loc_n[s, c], p)
+        r = binom(rng, loc_n[s, c], p)
         if r == 0:
             continue
         loc_n[s, c] -= r
@@ -685,7 +1063,7 @@ def remove_at(loc_n, occ, act, state_loc, prob, cls_ok, removed_loc, removed_cls
     return total
 
 
-@nb.njit(cache=_CACHE)
+@nb.njit(**_OPTS)
 def remove_up_to(loc_n, occ, act, state_loc, loc, n, priority, removed_loc, removed_cls):
     """Remove up to ``n`` people standing at ``loc``: classes with priority 1 first, then 0.
 
@@ -723,9 +1101,10 @@ def remove_up_to(loc_n, occ, act, state_loc, loc, n, priority, removed_loc, remo
     return n - left
 
 
-@nb.njit(cache=_CACHE)
+@nb.njit(**_OPTS)
 def move_class(loc_n, flag, act, prob, cls_from, cls_to):
     """Move people of each class ``c`` with ``cls_from[c]`` to ``cls_to[c]`` with a daily chance."""
+    rng = new_rng()
     moved = 0
     n_act = act[0]
     for i in range(n_act):
@@ -733,7 +1112,7 @@ def move_class(loc_n, flag, act, prob, cls_from, cls_to):
         c = act[2 + 2 * i]
         if not cls_from[c] or loc_n[s, c] == 0:
             continue
-        r = binom(loc_n[s, c], prob)
+        r = binom(rng, loc_n[s, c], prob)
         if r == 0:
             continue
         loc_n[s, c] -= r
@@ -742,10 +1121,11 @@ def move_class(loc_n, flag, act, prob, cls_from, cls_to):
     return moved
 
 
-@nb.njit(cache=_CACHE)
+@nb.njit(**_OPTS)
 def release_detention(loc_n, occ, flag, act, hold, det_loc, det_held, slot, removal_prob,
                       removed_loc, removed_cls):
     """Release everyone whose detention ends today; some are removed (deported)."""
+    rng = new_rng()
     for d in range(hold.shape[0]):
         loc = det_loc[d]
         for c in range(hold.shape[2]):
@@ -754,7 +1134,7 @@ def release_detention(loc_n, occ, flag, act, hold, det_loc, det_held, slot, remo
                 continue
             hold[d, slot, c] = 0
             det_held[d] -= n
-            r = binom(n, removal_prob[d])
+            r = binom(rng, n, removal_prob[d])
             if n - r > 0:
                 _add(loc_n, flag, act, loc, c, n - r)
             occ[loc] -= r

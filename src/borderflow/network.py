@@ -16,8 +16,9 @@ changes, never per person or per day.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 
 from borderflow.params import Settings
@@ -181,36 +182,87 @@ def flee_distance(net: Network, i: int, j: int) -> float:
     return EARTH_RADIUS_KM * 2 * math.atan2(math.sqrt(a), math.sqrt(1 - a))
 
 
-@dataclass
 class StateRegistry:
-    """Numbers the stay states: state ``i < L`` is "at location i with no plan"."""
+    """Numbers the stay states: state ``i < L`` is "at location i with no plan".
 
-    n_locations: int
-    plans: dict[tuple[int, tuple[int, ...]], int] = field(default_factory=dict)
-    state_loc: list[int] = field(default_factory=list)
-    state_plan: list[tuple[int, ...]] = field(default_factory=list)
+    Planned states (a location plus the rest of a path) get the next free number when first
+    seen and keep it for the whole run, so count arrays indexed by state stay valid when route
+    tables are rebuilt. Stored as arrays with an open-addressing table over the keys, so tables
+    of hundreds of thousands of paths are numbered in compiled code.
+    """
 
-    def __post_init__(self) -> None:
-        self.state_loc = list(range(self.n_locations))
-        self.state_plan = [()] * self.n_locations
+    def __init__(self, n_locations: int, width: int = 1) -> None:
+        self.n_locations = n_locations
+        cap = max(16, 2 * n_locations)
+        self._loc = np.full(cap, -1, dtype=np.int64)
+        self._loc[:n_locations] = np.arange(n_locations)
+        self._plan = np.full((cap, max(width, 1)), -1, dtype=np.int64)
+        self._len = np.zeros(cap, dtype=np.int64)
+        self._table = np.zeros(_table_size(cap), dtype=np.int64)
+        self._n = n_locations
+
+    @property
+    def n_states(self) -> int:
+        """Number of states numbered so far."""
+        return self._n
+
+    @property
+    def width(self) -> int:
+        """Longest plan the arrays can hold."""
+        return int(self._plan.shape[1])
+
+    @property
+    def state_loc(self) -> np.ndarray:
+        """Location of every state (int64 array)."""
+        return self._loc[: self._n]
+
+    @property
+    def state_plan(self) -> list[tuple[int, ...]]:
+        """The rest of the path of every state (empty for plain locations)."""
+        return [tuple(int(v) for v in self._plan[s, : self._len[s]]) for s in range(self._n)]
+
+    def ensure_width(self, width: int) -> None:
+        """Make room for plans of ``width`` places."""
+        if width > self._plan.shape[1]:
+            grown = np.full((self._plan.shape[0], width), -1, dtype=np.int64)
+            grown[:, : self._plan.shape[1]] = self._plan
+            self._plan = grown
 
     def state(self, loc: int, plan: tuple[int, ...]) -> int:
         """The state id of standing at ``loc`` still to follow ``plan``."""
         if not plan:
             return loc
-        key = (loc, plan)
-        sid = self.plans.get(key)
-        if sid is None:
-            sid = len(self.state_loc)
-            self.plans[key] = sid
-            self.state_loc.append(loc)
-            self.state_plan.append(plan)
-        return sid
+        self.ensure_width(len(plan))
+        row = np.full(self._plan.shape[1], -1, dtype=np.int64)
+        row[: len(plan)] = plan
+        self._reserve(self._n + 1)
+        sid, self._n = _intern(self._loc, self._plan, self._len, self._table, self._n, loc,
+                               row, 0, len(plan))
+        return int(sid)
 
-    @property
-    def n_states(self) -> int:
-        """Number of states numbered so far."""
-        return len(self.state_loc)
+    def _reserve(self, need: int) -> None:
+        """Room for ``need`` states (the key table stays at most half full)."""
+        cap = self._loc.shape[0]
+        if need <= cap:
+            return
+        while cap < need:
+            cap *= 2
+        loc = np.full(cap, -1, dtype=np.int64)
+        loc[: self._n] = self._loc[: self._n]
+        plan = np.full((cap, self._plan.shape[1]), -1, dtype=np.int64)
+        plan[: self._n] = self._plan[: self._n]
+        length = np.zeros(cap, dtype=np.int64)
+        length[: self._n] = self._len[: self._n]
+        self._loc, self._plan, self._len = loc, plan, length
+        self._table = np.zeros(_table_size(cap), dtype=np.int64)
+        _rehash(self._loc, self._plan, self._len, self._table, self.n_locations, self._n)
+
+
+def _table_size(cap: int) -> int:
+    size = 16
+    while size < 2 * cap:
+        size *= 2
+    return size
 
 
 @dataclass(frozen=True)
@@ -241,94 +293,279 @@ class RouteTable:
     state_loc: np.ndarray
 
 
+def _csr(lists: list[list[int]] | tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
+    ptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(x) for x in lists])
+    flat = np.fromiter((k for x in lists for k in x), dtype=np.int64, count=int(ptr[-1]))
+    return ptr, flat
+
+
 def build_route_table(net: Network, link_open: np.ndarray, registry: StateRegistry,
                       settings: Settings, link_cross: np.ndarray | None = None) -> RouteTable:
-    """Enumerate candidate paths for the current set of open links (see module docstring)."""
+    """Enumerate candidate paths for the current set of open links (see module docstring).
+
+    Paths are enumerated depth-first in compiled code, in the order Flee's ``selectRoute``
+    finds them (links in file order), once per set of open links.
+    """
     mv = settings.move
     awareness = mv.awareness_level
     if awareness == -1:  # Flee 3.1 treats -1 exactly like 1
         awareness = 1
     n = net.n_locations
-    out_open = [[k for k in net.out_links[i] if link_open[k]] for i in range(n)]
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    c_link: list[int] = []
-    c_next: list[int] = []
-    c_final: list[int] = []
-    c_dist: list[float] = []
-    c_home: list[float] = []
-    c_cross: list[int] = []
-    marker = net.type_marker
-    crossing_bit: dict[tuple[int, int], int] = {}
-    if link_cross is not None:  # link_cross[k] = crossing group + 1, 0 = not a crossing
-        crossing_bit = {(int(net.link_src[k]), int(net.link_dst[k])): 1 << (int(link_cross[k]) - 1)
-                        for k in np.flatnonzero(link_cross)}
+    all_ptr, all_link = _csr(net.out_links)
+    is_open = np.asarray(link_open, dtype=np.bool_)[all_link]
+    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(all_ptr))
+    open_ptr = np.zeros(n + 1, dtype=np.int64)
+    open_ptr[1:] = np.cumsum(np.bincount(owner[is_open], minlength=n))
+    open_link = all_link[is_open]
+    # crossing bits belong to (from, to) pairs: every link between the same two places has them
+    pair_bit = np.zeros(net.n_links, dtype=np.int64)
+    if link_cross is not None and np.any(link_cross):
+        bits: dict[tuple[int, int], int] = {}
+        for k in np.flatnonzero(link_cross):
+            bits[(int(net.link_src[k]), int(net.link_dst[k]))] = 1 << (int(link_cross[k]) - 1)
+        for k in range(net.n_links):
+            pair_bit[k] = bits.get((int(net.link_src[k]), int(net.link_dst[k])), 0)
+    marker = np.asarray(net.type_marker, dtype=np.bool_)
+    width = max(1, awareness + int(marker.sum()))
+    registry.ensure_width(width)
 
-    def crosses(path: tuple[int, ...]) -> int:
-        mask = 0
-        for i in range(len(path) - 1):
-            mask |= crossing_bit.get((path[i], path[i + 1]), 0)
-        return mask
-
-    for origin in range(n):
-        if awareness >= 1:
-            # Depth-first like Flee: (link, prior km, path so far incl. origin, step, first link)
-            stack: list[tuple[int, float, tuple[int, ...], int, int]] = [
-                (k, 0.0, (origin,), 1, k) for k in reversed(out_open[origin])
-            ]
-            found: list[tuple[tuple[int, ...], float, int]] = []
-            while stack:
-                k, prior, path, step, first = stack.pop()
-                end = int(net.link_dst[k])
-                dist = prior + float(net.link_length[k])
-                if not marker[end]:
-                    found.append((path[1:] + (end,), dist, first))
-                else:
-                    step -= 1  # markers are pass-through and use no awareness step
-                if awareness > step:
-                    new_path = path + (end,)
-                    for k2 in reversed(out_open[end]):
-                        if int(net.link_dst[k2]) not in new_path:
-                            stack.append((k2, dist, new_path, step + 1, first))
-            # Flee orders candidates depth-first; the order does not change the distribution.
-            for route, dist, first_link in found:
-                c_link.append(first_link)
-                c_next.append(registry.state(route[0], route[1:]))
-                c_final.append(route[-1])
-                c_dist.append(dist)
-                c_cross.append(crosses((origin, *route)))
-                if mv.stay_close_to_home:
-                    d = flee_distance(net, route[-1], origin)
-                    c_home.append(1.0 / max(1.0, d) ** mv.home_distance_power)
-                else:
-                    c_home.append(1.0)
-        ptr[origin + 1] = len(c_link)
-
-    # Planned states: follow the plan if the link to its next place is open. Registering the
-    # state after the next hop may number new (shorter) plans, so loop until none are new.
-    plan_link = [-1] * n
-    plan_next = [-1] * n
-    plan_final = [-1] * n
-    plan_cross = [0] * n
+    ptr, first, path, plen, dist, cross = _enumerate_paths(
+        open_ptr, open_link, net.link_dst, net.link_length, marker, pair_bit, awareness, width)
+    n_cand = first.shape[0]
+    # number the states of the rest of every path, then of the rest of every plan (which may
+    # number shorter plans still: the loop runs until no new state appears)
+    registry._reserve(registry.n_states + n_cand + 16)
+    cand_next, registry._n = _assign_next(registry._loc, registry._plan, registry._len,
+                                          registry._table, registry._n, path, plen)
+    plan_link = np.full(n, -1, dtype=np.int64)
+    plan_next = np.full(n, -1, dtype=np.int64)
+    plan_final = np.full(n, -1, dtype=np.int64)
+    plan_cross = np.zeros(n, dtype=np.int64)
     s = n
     while s < registry.n_states:
-        loc, plan = registry.state_loc[s], registry.state_plan[s]
-        plan_link.append(next((k for k in out_open[loc] if int(net.link_dst[k]) == plan[0]), -1))
-        plan_next.append(registry.state(plan[0], plan[1:]))
-        plan_final.append(plan[-1])
-        plan_cross.append(crosses((loc, *plan)))
-        s += 1
+        registry._reserve(2 * registry.n_states + 16)
+        stop = registry.n_states
+        pl, pn, pf, pc, registry._n = _plan_steps(
+            registry._loc, registry._plan, registry._len, registry._table, registry._n, s,
+            stop, open_ptr, open_link, all_ptr, all_link, net.link_dst, pair_bit)
+        plan_link = np.concatenate([plan_link, pl])
+        plan_next = np.concatenate([plan_next, pn])
+        plan_final = np.concatenate([plan_final, pf])
+        plan_cross = np.concatenate([plan_cross, pc])
+        s = stop
+    cand_final = np.where(plen > 0, path[np.arange(n_cand), np.maximum(plen - 1, 0)], -1)
+    if mv.stay_close_to_home and n_cand:
+        origin = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
+        cand_home = _home_factors(net.lat, net.lon, cand_final, origin,
+                                  float(mv.home_distance_power))
+    else:
+        cand_home = np.ones(n_cand)
     return RouteTable(
-        ptr=ptr,
-        cand_link=np.array(c_link, dtype=np.int64),
-        cand_next=np.array(c_next, dtype=np.int64),
-        cand_final=np.array(c_final, dtype=np.int64),
-        cand_dist=np.array(c_dist, dtype=np.float64),
-        cand_home=np.array(c_home, dtype=np.float64),
-        cand_cross=np.array(c_cross, dtype=np.int64),
-        plan_link=np.array(plan_link, dtype=np.int64),
-        plan_next=np.array(plan_next, dtype=np.int64),
-        plan_final=np.array(plan_final, dtype=np.int64),
-        plan_cross=np.array(plan_cross, dtype=np.int64),
-        state_loc=np.array(registry.state_loc, dtype=np.int64),
+        ptr=ptr, cand_link=first, cand_next=cand_next, cand_final=cand_final.astype(np.int64),
+        cand_dist=dist, cand_home=cand_home, cand_cross=cross, plan_link=plan_link,
+        plan_next=plan_next, plan_final=plan_final, plan_cross=plan_cross,
+        state_loc=registry.state_loc.copy(),
     )
 
+
+# -- compiled helpers -----------------------------------------------------------------------------
+_NB = {"cache": True}
+
+
+@nb.njit(**_NB)
+def _enumerate_paths(open_ptr, open_link, link_dst, link_len, marker, pair_bit, awareness,
+                     width):
+    """Every loop-free path of 1..awareness links (markers pass through), per origin.
+
+    Returns (ptr, first link, path places [n, width] padded with -1, path length, km, crossing
+    bits). Two passes: count, then fill.
+    """
+    n = open_ptr.shape[0] - 1
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    depth_cap = width + 1
+    pn = np.zeros(depth_cap, dtype=np.int64)  # places on the path, pn[0] = origin
+    it = np.zeros(depth_cap, dtype=np.int64)  # next out-link position at each depth
+    d_at = np.zeros(depth_cap)
+    st_at = np.zeros(depth_cap, dtype=np.int64)
+    m_at = np.zeros(depth_cap, dtype=np.int64)
+    f_at = np.zeros(depth_cap, dtype=np.int64)
+    first = np.zeros(0, dtype=np.int64)
+    path = np.zeros((0, width), dtype=np.int64)
+    plen = np.zeros(0, dtype=np.int64)
+    dist = np.zeros(0)
+    cross = np.zeros(0, dtype=np.int64)
+    for fill in range(2):
+        if fill == 1:
+            total = ptr[n]
+            first = np.empty(total, dtype=np.int64)
+            path = np.full((total, width), -1, dtype=np.int64)
+            plen = np.empty(total, dtype=np.int64)
+            dist = np.empty(total)
+            cross = np.empty(total, dtype=np.int64)
+        c = 0
+        for origin in range(n):
+            if awareness >= 1:
+                depth = 0
+                pn[0] = origin
+                it[0] = open_ptr[origin]
+                d_at[0] = 0.0
+                st_at[0] = 1
+                m_at[0] = 0
+                f_at[0] = -1
+                while depth >= 0:
+                    node = pn[depth]
+                    if it[depth] >= open_ptr[node + 1]:
+                        depth -= 1
+                        continue
+                    k = open_link[it[depth]]
+                    it[depth] += 1
+                    end = link_dst[k]
+                    seen = False
+                    for q in range(depth + 1):
+                        if pn[q] == end:
+                            seen = True
+                            break
+                    if seen:
+                        continue
+                    dk = d_at[depth] + link_len[k]
+                    step = st_at[depth]
+                    mk = m_at[depth] | pair_bit[k]
+                    fk = k if depth == 0 else f_at[depth]
+                    if not marker[end]:
+                        if fill == 1:
+                            first[c] = fk
+                            for q in range(depth):
+                                path[c, q] = pn[q + 1]
+                            path[c, depth] = end
+                            plen[c] = depth + 1
+                            dist[c] = dk
+                            cross[c] = mk
+                        c += 1
+                    else:
+                        step -= 1  # markers are pass-through and use no awareness step
+                    if awareness > step and depth + 1 < depth_cap:
+                        depth += 1
+                        pn[depth] = end
+                        it[depth] = open_ptr[end]
+                        d_at[depth] = dk
+                        st_at[depth] = step + 1
+                        m_at[depth] = mk
+                        f_at[depth] = fk
+            if fill == 0:
+                ptr[origin + 1] = c
+    return ptr, first, path, plen, dist, cross
+
+
+@nb.njit(**_NB)
+def _key_hash(loc, row, start, length, mask):
+    h = loc * 1000003 + length
+    for q in range(start, start + length):
+        h = (h ^ row[q]) * 1099511628211
+    h ^= h >> 31
+    return h & mask
+
+
+@nb.njit(**_NB)
+def _intern(reg_loc, reg_plan, reg_len, table, n_reg, loc, row, start, length):
+    """State id of (loc, row[start:start+length]), numbering it if new; returns (id, n)."""
+    if length == 0:
+        return loc, n_reg
+    mask = table.shape[0] - 1
+    h = _key_hash(loc, row, start, length, mask)
+    while True:
+        e = table[h] - 1
+        if e < 0:
+            s = n_reg
+            reg_loc[s] = loc
+            reg_len[s] = length
+            for q in range(length):
+                reg_plan[s, q] = row[start + q]
+            table[h] = s + 1
+            return s, n_reg + 1
+        if reg_loc[e] == loc and reg_len[e] == length:
+            same = True
+            for q in range(length):
+                if reg_plan[e, q] != row[start + q]:
+                    same = False
+                    break
+            if same:
+                return e, n_reg
+        h = (h + 1) & mask
+
+
+@nb.njit(**_NB)
+def _rehash(reg_loc, reg_plan, reg_len, table, n_loc, n_reg):
+    mask = table.shape[0] - 1
+    for s in range(n_loc, n_reg):
+        h = _key_hash(reg_loc[s], reg_plan[s], 0, reg_len[s], mask)
+        while table[h] != 0:
+            h = (h + 1) & mask
+        table[h] = s + 1
+
+
+@nb.njit(**_NB)
+def _assign_next(reg_loc, reg_plan, reg_len, table, n_reg, path, plen):
+    """For every candidate path, the state on arriving at its first place."""
+    n_cand = path.shape[0]
+    out = np.empty(n_cand, dtype=np.int64)
+    for c in range(n_cand):
+        s, n_reg = _intern(reg_loc, reg_plan, reg_len, table, n_reg, path[c, 0], path[c], 1,
+                           plen[c] - 1)
+        out[c] = s
+    return out, n_reg
+
+
+@nb.njit(**_NB)
+def _plan_steps(reg_loc, reg_plan, reg_len, table, n_reg, start, stop, open_ptr, open_link,
+                all_ptr, all_link, link_dst, pair_bit):
+    """How planned states ``start..stop-1`` continue: open link to the next place (or -1), the
+    state on arrival, the final place and the crossing bits of the rest of the plan."""
+    m = stop - start
+    pl = np.full(m, -1, dtype=np.int64)
+    pn = np.empty(m, dtype=np.int64)
+    pf = np.empty(m, dtype=np.int64)
+    pc = np.zeros(m, dtype=np.int64)
+    for i in range(m):
+        s = start + i
+        loc = reg_loc[s]
+        length = reg_len[s]
+        nxt = reg_plan[s, 0]
+        for j in range(open_ptr[loc], open_ptr[loc + 1]):
+            if link_dst[open_link[j]] == nxt:
+                pl[i] = open_link[j]
+                break
+        a = loc
+        mask = 0
+        for q in range(length):
+            b = reg_plan[s, q]
+            for j in range(all_ptr[a], all_ptr[a + 1]):
+                if link_dst[all_link[j]] == b:
+                    mask |= pair_bit[all_link[j]]
+                    break
+            a = b
+        pc[i] = mask
+        pf[i] = reg_plan[s, length - 1]
+        t, n_reg = _intern(reg_loc, reg_plan, reg_len, table, n_reg, nxt, reg_plan[s], 1,
+                           length - 1)
+        pn[i] = t
+    return pl, pn, pf, pc, n_reg
+
+
+@nb.njit(**_NB)
+def _home_factors(lat, lon, final, origin, power):
+    """Stay-close-to-home factor per candidate, with Flee 3.1's distance (see `flee_distance`)."""
+    out = np.empty(final.shape[0])
+    for c in range(final.shape[0]):
+        i = final[c]
+        j = origin[c]
+        lat1 = math.radians(lon[i])
+        lon1 = math.radians(lat[i])
+        lat2 = math.radians(lon[j])
+        lon2 = math.radians(lat[j])
+        dlon = lon2 - lon1
+        dlat = lat2 - lat1
+        a = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+        d = EARTH_RADIUS_KM * 2 * math.atan2(math.sqrt(a), math.sqrt(1 - a))
+        out[c] = 1.0 / max(1.0, d) ** power
+    return out
