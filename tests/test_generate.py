@@ -118,3 +118,16 @@ def test_work_per_day_does_not_grow_with_people(tmp_path, link_km):
     assert np.all(many <= 1.25 * few + 10), (few, many)
     days, n_states, n_classes = 60, 12, sim.classes.n
     assert many[3] <= days * n_states * n_classes
+
+
+def test_run_out_csv_only_writes_the_same_out_csv(tmp_path):
+    folder = generate_scenario(tmp_path / "g", replace(SMALL, days=15))
+    base = [sys.executable, "-m", "borderflow.cli", "run", str(folder), "--seed", "3", "--quiet"]
+    lean = subprocess.run([*base, "--out", str(tmp_path / "lean"), "--out-csv-only"],
+                          capture_output=True, text=True, timeout=300)
+    full = subprocess.run([*base, "--out", str(tmp_path / "full")],
+                          capture_output=True, text=True, timeout=300)
+    assert lean.returncode == 0 and full.returncode == 0, lean.stderr + full.stderr
+    assert sorted(p.name for p in (tmp_path / "lean").iterdir()) == ["out.csv"]
+    assert (tmp_path / "lean" / "out.csv").read_bytes() == \
+        (tmp_path / "full" / "out.csv").read_bytes()

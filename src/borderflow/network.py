@@ -10,7 +10,8 @@ a given awareness level and set of open links (Flee's ``selectRoute``: every pre
 the *stay states*: a person standing at a location either has no plan (state = location index) or
 still holds the rest of a multi-hop path; each such (location, remaining path) is its own state, so
 people with the same plan are counted together. Tables are rebuilt only when the set of open links
-changes, never per person or per day.
+changes, never per person or per day. Paths are enumerated and states numbered in compiled code
+(about a second for 10,000 places at awareness level 3, some 700,000 paths).
 """
 
 from __future__ import annotations
