@@ -33,7 +33,14 @@ from pathlib import Path
 import numpy as np
 
 from borderflow import kernel
-from borderflow.network import Network, StateRegistry, build_route_table, compile_network
+from borderflow.network import (
+    Network,
+    StateRegistry,
+    build_route_table,
+    chain_thresholds,
+    compile_network,
+    no_chain_thresholds,
+)
 from borderflow.params import Settings
 from borderflow.policy import PolicySchedule, compile_policies
 from borderflow.results import Events, Results, atomic_write
@@ -137,6 +144,11 @@ class Simulation:
         except ValueError as exc:
             raise SimulationError(str(exc)) from None
         self.track_origins = self.settings.engine.track_origins
+        # Merge chained-hop groups whose km used today have the same future (exact; see
+        # `borderflow.network.ChainThresholds`). Not used with the budget rule.
+        self.chain = (no_chain_thresholds(len(self.network.names))
+                      if self.settings.engine.chained_hop_credit == "budget"
+                      else chain_thresholds(self.network, self.settings.move.max_walk_speed))
         self.classes = self.policy.person_classes(self.settings.move.start_on_foot,
                                                   self.track_origins)
         self.cls = self.classes.arrays()
@@ -227,6 +239,7 @@ class Simulation:
         fp[kernel.P_WEIGHT_POWER] = mv.weight_power
         fp[kernel.P_WALK_SPEED] = mv.max_walk_speed
         fp[kernel.P_CAPACITY_BUFFER] = mv.capacity_buffer
+        fp[kernel.P_CHAIN_SCALE] = self.chain.scale
         ip = np.zeros(kernel.N_IPARAMS, dtype=np.int64)
         ip[kernel.I_START_ON_FOOT] = int(mv.start_on_foot)
         ip[kernel.I_BUDGET_MODE] = int(st.engine.chained_hop_credit == "budget")
@@ -343,7 +356,8 @@ class Simulation:
                 table.plan_final, table.plan_cross, table.state_loc, cls["fresh"],
                 cls["travelled"], cls["turnback"], cls["avoid"], pol.det_of_loc,
                 state.hold, pol.det_pmf, pol.det_cap, pol.det_prob, state.det_held, t % ring,
-                state.flag, state.act, fp, ip, rec.link_events[t], self.stats)
+                state.flag, state.act, self.chain.ptr, self.chain.val, self.chain.rep, fp, ip,
+                rec.link_events[t], self.stats)
             state.ck = list(res[:5])
             state.n_ck = kernel.compact_cohorts(*state.ck, res[5])
 

@@ -43,7 +43,8 @@ P_DISTANCE_POWER = 2
 P_WEIGHT_POWER = 3
 P_WALK_SPEED = 4
 P_CAPACITY_BUFFER = 5
-N_FPARAMS = 6
+P_CHAIN_SCALE = 6  # km used today are compared in units of 1/scale km; 0: exact floats
+N_FPARAMS = 7
 # Indices into the int parameter vector.
 I_START_ON_FOOT = 0
 I_BUDGET_MODE = 1
@@ -429,6 +430,42 @@ def _wl_add(table, mask, w_state, w_cls, w_used, w_n, w_slot, n_w, s, c, u, cnt)
         h = (h + 1) & mask
 
 
+@nb.njit(**_HOT)
+def _below(a, b, scale):
+    """``a < b`` for km, on the grid of 1/scale km when ``scale > 0`` (no rounding noise)."""
+    if scale == 0.0:
+        return a < b
+    return math.floor(a * scale + 0.5) < math.floor(b * scale + 0.5)
+
+
+@nb.njit(**_HOT)
+def _canon(u, loc, scale, th_ptr, th_val, th_rep):
+    """The km used ``u`` replaced by the lowest value with the same future at ``loc``.
+
+    Thresholds (`borderflow.network.ChainThresholds`) split the km used today into intervals
+    whose members hop on identically; each interval is represented by its lower end (0 for the
+    first), so groups in one interval merge in the worklist.
+    """
+    if scale == 0.0:
+        return u
+    ui = math.floor(u * scale + 0.5)
+    if th_rep.shape[0] > 0:
+        width = th_rep.shape[0] // (th_ptr.shape[0] - 1)
+        return th_rep[loc * width + min(ui, width - 1)]
+    lo = th_ptr[loc]
+    hi = th_ptr[loc + 1]
+    first = lo
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if th_val[mid] <= ui:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo == first:
+        return 0.0
+    return th_val[lo - 1] / scale
+
+
 @nb.njit(**_OPTS)
 def _wl_room(table, w_state, w_cls, w_used, w_n, w_slot, n_w, need):
     """Grow a worklist to hold ``need`` entries (its table at most half full), rehashing.
@@ -686,7 +723,8 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
              cap_left, ptr, cand_link, cand_next, cand_final, cand_dist, cand_home, cand_cross,
              plan_link, plan_next, plan_final, plan_cross, state_loc, cls_fresh,
              cls_travelled, cls_turnback, cls_avoid, det_of_loc, hold, det_pmf, det_cap,
-             det_prob, det_held, hold_base, flag, act, fp, ip, ev, stats):
+             det_prob, det_held, hold_base, flag, act, th_ptr, th_val, th_rep, fp, ip, ev,
+             stats):
     """Advance one day: departures (pass 1), then travel with chained hops (pass 2).
 
     State arrays and ``ev`` (today's events per link) are updated in place; ``stats`` counts
@@ -726,6 +764,7 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
     walk_speed = fp[P_WALK_SPEED]
     buffer = fp[P_CAPACITY_BUFFER]
     wp = fp[P_WEIGHT_POWER]
+    scale = 0.0 if budget_mode else fp[P_CHAIN_SCALE]
 
     # ---- pass 1: people standing at a place decide to leave and choose a route -------------
     # All departures are drawn first, then routes are chosen against the counts after everyone
@@ -896,9 +935,9 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                               det_pmf, det_cdf, det_cap, det_prob, det_held, hold_base, wbuf,
                               sbuf)
             used = link_len[k] - a_prev[i]
-            if free > 0 and used < a_speed[i]:
+            if free > 0 and _below(used, a_speed[i], scale):
                 n_nx = _wl_add(table, mask, nx_state, nx_cls, nx_used, nx_n, nx_slot, n_nx, s,
-                               c, used, free)
+                               c, _canon(used, state_loc[s], scale, th_ptr, th_val, th_rep), free)
         # chain rounds
         while n_nx > 0:
             if wl_n.shape[0] < n_nx:
@@ -973,9 +1012,11 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                                                   det_of_loc, hold, det_pmf, det_cdf, det_cap,
                                                   det_prob, det_held, hold_base, wbuf, sbuf)
                                 u2 = u + link_len[k]
-                                if free > 0 and u2 < speed:
+                                if free > 0 and _below(u2, speed, scale):
                                     n_nx = _wl_add(table, mask, nx_state, nx_cls, nx_used, nx_n,
-                                                   nx_slot, n_nx, ns, c, u2, free)
+                                                   nx_slot, n_nx, ns, c,
+                                                   _canon(u2, state_loc[ns], scale, th_ptr,
+                                                          th_val, th_rep), free)
                             else:
                                 ck_link[n_ck] = k
                                 ck_prog[n_ck] = prog

@@ -570,3 +570,139 @@ def _home_factors(lat, lon, final, origin, power):
         d = EARTH_RADIUS_KM * 2 * math.atan2(math.sqrt(a), math.sqrt(1 - a))
         out[c] = 1.0 / max(1.0, d) ** power
     return out
+
+
+# -- chained-hop thresholds ---------------------------------------------------------------------
+_CHAIN_SCALES = (1, 10, 100, 1000)
+_CHAIN_MAX_BITS = 200_000_000  # 25 MB of bit sets at most; beyond it km used stay exact keys
+_CHAIN_MAX_TABLE = 8_000_000  # 64 MB lookup table at most; beyond it a binary search
+
+
+@dataclass(frozen=True)
+class ChainThresholds:
+    """Where the km already used today can change what a person does later today.
+
+    In Flee's rule (each hop credited a full day's speed) a person who arrives somewhere having
+    used ``u`` km today may hop on along link ``k`` at speed ``v`` (walking or driving) and, on
+    arriving, hop again only if ``u + length(k) < v``. So ``u`` matters only through
+    comparisons ``u < t`` with ``t`` in a finite set of *thresholds* per place: ``v − length(k)``
+    for each link leaving it, and ``t' − length(k)`` for each threshold ``t'`` of the place the
+    link leads to. Two groups at the same place and class whose ``u`` lie between the same two
+    thresholds do the same thing in every future step, so the kernel merges them (exactly; the
+    equivalence carries over to every later place). Lengths and speeds are handled as integers
+    in units of ``1/scale`` km; ``scale == 0`` means the thresholds are not used (budget mode,
+    lengths that are not multiples of 0.001 km, or too many places) and ``u`` stays the key.
+    """
+
+    scale: int
+    ptr: np.ndarray  # int64[L + 1]: thresholds of place i are val[ptr[i]:ptr[i + 1]]
+    val: np.ndarray  # int64[T]: ascending, in units of 1/scale km, all >= 1
+    # float64[L * width]: the representative of u = j/scale km at place i is rep[i * width + j]
+    # (u beyond the table: its last entry); empty when the table would be too big.
+    rep: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of thresholds over all places."""
+        return int(self.val.shape[0])
+
+
+def no_chain_thresholds(n_loc: int) -> ChainThresholds:
+    """Thresholds switched off: the kernel keys chained groups on the exact km used."""
+    return ChainThresholds(0, np.zeros(n_loc + 1, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                           np.zeros(0))
+
+
+def chain_thresholds(net: Network, walk_speed: float) -> ChainThresholds:
+    """The thresholds of every place (see `ChainThresholds`), or none when they do not apply."""
+    n_loc = len(net.names)
+    values = np.concatenate([net.link_length, net.link_speed, [walk_speed]])
+    if n_loc == 0 or not np.all(np.isfinite(values)) or np.any(values < 0):
+        return no_chain_thresholds(n_loc)
+    for scale in _CHAIN_SCALES:
+        scaled = values * scale
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, scaled)):
+            break
+    else:
+        return no_chain_thresholds(n_loc)
+    lens = np.round(net.link_length * scale).astype(np.int64)
+    speeds = np.round(net.link_speed * scale).astype(np.int64)
+    walk = round(walk_speed * scale)
+    width = int(max(walk, int(speeds.max()) if speeds.size else 0)) + 1
+    if n_loc * width > _CHAIN_MAX_BITS:
+        return no_chain_thresholds(n_loc)
+    ptr, val = _threshold_sets(n_loc, net.link_src, net.link_dst, lens, speeds, walk, width)
+    rep = (_rep_table(ptr, val, width, scale) if n_loc * width <= _CHAIN_MAX_TABLE
+           else np.zeros(0))
+    return ChainThresholds(scale, ptr, val, rep)
+
+
+@nb.njit(**_NB)
+def _rep_table(ptr, val, width, scale):  # pragma: no cover
+    """Each u on the grid below ``width`` mapped to its interval's lower end (0 for the first)."""
+    n_loc = ptr.shape[0] - 1
+    rep = np.zeros(n_loc * width)
+    for i in range(n_loc):
+        cur = 0.0
+        j = ptr[i]
+        for u in range(width):
+            while j < ptr[i + 1] and val[j] <= u:
+                cur = val[j] / scale
+                j += 1
+            rep[i * width + u] = cur
+    return rep
+
+
+@nb.njit(**_NB)
+def _threshold_sets(n_loc, link_src, link_dst, lens, speeds, walk, width):  # pragma: no cover
+    """Fixed point of the threshold recursion on bit sets (bit t: threshold t/scale km)."""
+    nw = (width + 63) // 64
+    bits = np.zeros((n_loc, nw), dtype=np.uint64)
+    one = np.uint64(1)
+    for k in range(link_src.shape[0]):
+        for v in (walk, speeds[k]):
+            t = v - lens[k]
+            if 1 <= t < width:
+                bits[link_src[k], t // 64] |= one << np.uint64(t % 64)
+    changed = True
+    while changed:
+        changed = False
+        for k in range(link_src.shape[0]):
+            ln = lens[k]
+            if ln >= width:
+                continue
+            s = link_src[k]
+            d = link_dst[k]
+            ws = ln // 64
+            bs = np.uint64(ln % 64)
+            for w in range(nw - ws):
+                v = bits[d, w + ws] >> bs
+                if bs != 0 and w + ws + 1 < nw:
+                    v |= bits[d, w + ws + 1] << (np.uint64(64) - bs)
+                if w == 0:
+                    v &= ~one  # t = 0: u < 0 never holds
+                if v & ~bits[s, w]:
+                    bits[s, w] |= v
+                    changed = True
+    ptr = np.zeros(n_loc + 1, dtype=np.int64)
+    total = 0
+    for i in range(n_loc):
+        for w in range(nw):
+            x = bits[i, w]
+            while x:
+                x &= x - one
+                total += 1
+        ptr[i + 1] = total
+    val = np.empty(total, dtype=np.int64)
+    j = 0
+    for i in range(n_loc):
+        for w in range(nw):
+            x = bits[i, w]
+            b = 0
+            while x:
+                if x & one:
+                    val[j] = 64 * w + b
+                    j += 1
+                x >>= one
+                b += 1
+    return ptr, val

@@ -13,11 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from borderflow.scenario.model import ObservedData
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["OUT_CSV_TAIL", "format_out_csv", "read_out_csv"]
 
@@ -131,6 +134,8 @@ def read_out_csv(path: str | Path) -> pd.DataFrame:
     Like Flee's postprocessing scripts, columns are read by name; ``Date`` stays a string. Files
     are decoded as UTF-8 (BOM tolerated), falling back to Latin-1 as Flee's scripts read them.
     """
+    import pandas as pd
+
     try:
         return pd.read_csv(path, sep=",", encoding="utf-8-sig", index_col="Day")
     except UnicodeDecodeError:

@@ -21,11 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from borderflow.scenario.model import ObservedData
+
+if TYPE_CHECKING:  # pandas is imported where it is used: `run --out-csv-only` needs none
+    import pandas as pd
 
 _UMASK = os.umask(0)  # read once, while importing: os.umask can only be read by setting it
 os.umask(_UMASK)
@@ -146,17 +149,20 @@ class Results:
     @property
     def dates(self) -> pd.DatetimeIndex:
         """Calendar date of every simulated day."""
+        import pandas as pd
         return pd.date_range(self.start_date, periods=self.days, freq="D", name="date")
 
     @property
     def locations(self) -> pd.DataFrame:
         """People at each location (columns) after each day (rows, indexed by date)."""
+        import pandas as pd
         return pd.DataFrame(self.location_population, index=self.dates,
                             columns=pd.Index(self.location_names, name="location"))
 
     @property
     def links(self) -> pd.DataFrame:
         """People travelling on each directed link (``"A->B"``) after each day."""
+        import pandas as pd
         return pd.DataFrame(self.link_population, index=self.dates,
                             columns=pd.Index(self.link_names, name="link"))
 
@@ -181,12 +187,14 @@ class Results:
 
         if self.observed is None:
             raise ValueError("out.csv needs observed data (source_data/) for its data columns")
-        camp_sim = self.camps.to_numpy()
+        col = {name: i for i, name in enumerate(self.location_names)}
+        camp_sim = self.location_population[:, [col[c] for c in self.camp_names]]
         return format_out_csv(self.start_date, self.camp_names, camp_sim, self.observed,
                               self.total_spawned, self.refugee_debt)
 
     def tidy_populations(self) -> pd.DataFrame:
         """Long table: day, date, kind, name, population."""
+        import pandas as pd
         days = np.arange(self.days, dtype=np.int32)
         frames = []
         for kind, names, values in (("location", self.location_names, self.location_population),
@@ -205,6 +213,7 @@ class Results:
 
     def tidy_events(self) -> pd.DataFrame:
         """Non-zero daily events: ``day, kind (link|location|origin), name, event, value``."""
+        import pandas as pd
         ev = self.events
         if ev is None:
             return pd.DataFrame(columns=["day", "kind", "name", "event", "value"])
@@ -231,6 +240,7 @@ class Results:
 
     def save(self, out_dir: str | Path) -> list[Path]:
         """Write the results folder (see module docstring); returns the files written."""
+        import pandas as pd
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
@@ -284,6 +294,7 @@ class Results:
     @classmethod
     def load(cls, out_dir: str | Path) -> Results:
         """Read a results folder written by `save` (populations, flows and run.json)."""
+        import pandas as pd
         out = Path(out_dir)
         meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
         tidy = pd.read_parquet(out / "populations.parquet")
