@@ -121,3 +121,69 @@ def test_multinomial_all_zero_weights_is_uniform_and_none_eligible_is_refused():
 
     ok, row = none_eligible()
     assert not ok and (row == 0).all()
+
+
+@nb.njit
+def _hyper_draws(good, bad, sample, reps, seed):
+    kernel.seed(seed)
+    rng = kernel.new_rng()
+    out = np.empty(reps, dtype=np.int64)
+    for i in range(reps):
+        out[i] = kernel.hypergeom(rng, good, bad, sample)
+    return out
+
+
+def _hyper_chi2_ok(draws: np.ndarray, good: int, bad: int, sample: int) -> bool:
+    """Pearson chi-square against the exact pmf over cells with >= 20 expected draws."""
+    n = good + bad
+    mean = sample * good / n
+    sd = math.sqrt(mean * bad / n * (n - sample) / max(1, n - 1))
+    lo = max(0, sample - bad, int(mean - 10 * sd - 2))
+    hi = min(sample, good, int(mean + 10 * sd + 2))
+    k = np.arange(lo, hi + 1)
+
+    def lchoose(a, b):
+        return math.lgamma(a + 1) - math.lgamma(b + 1) - math.lgamma(a - b + 1)
+
+    pmf = np.array([math.exp(lchoose(good, j) + lchoose(bad, sample - j)
+                             - lchoose(good + bad, sample)) for j in k])
+    width = max(1, int(sd / 8))  # cells of several values when the spread is huge
+    cell = (k - lo) // width
+    expected = np.bincount(cell, weights=pmf) * len(draws)
+    counts = np.bincount((draws[(draws >= lo) & (draws <= hi)] - lo) // width,
+                         minlength=len(expected))[:len(expected)]
+    keep = expected >= 20
+    observed = counts[keep].astype(float)
+    exp = expected[keep]
+    stat = ((observed - exp) ** 2 / exp).sum()
+    dof = int(keep.sum())
+    tail_exp = len(draws) - exp.sum()
+    if tail_exp >= 20:
+        stat += (len(draws) - observed.sum() - tail_exp) ** 2 / tail_exp
+    else:
+        dof -= 1
+    z = 3.72
+    limit = dof * (1 - 2 / (9 * dof) + z * math.sqrt(2 / (9 * dof))) ** 3
+    return stat < limit
+
+
+@pytest.mark.parametrize(("good", "bad", "sample"), [
+    (5, 7, 4), (30, 2, 25), (3, 1000, 9),  # one draw at a time (also through the complement)
+    (50, 50, 30), (1000, 20, 500), (20, 1000, 500), (10**6, 3 * 10**6, 10**5),  # ratio of
+    (10**9, 10**9, 5 * 10**8), (12, 10**7, 10**6),  # uniforms, both ways round, huge
+])
+def test_hypergeometric_matches_the_distribution(good, bad, sample):
+    draws = _hyper_draws(good, bad, sample, 200_000, 13)
+    assert draws.min() >= max(0, sample - bad) and draws.max() <= min(sample, good)
+    assert _hyper_chi2_ok(draws, good, bad, sample)
+    mean = sample * good / (good + bad)
+    var = mean * bad / (good + bad) * (good + bad - sample) / max(1, good + bad - 1)
+    assert abs(draws.mean() - mean) < 6 * math.sqrt(var / len(draws)) + 1e-9
+
+
+def test_hypergeometric_edge_cases():
+    assert (_hyper_draws(0, 10, 5, 10, 1) == 0).all()
+    assert (_hyper_draws(10, 0, 5, 10, 1) == 5).all()
+    assert (_hyper_draws(10, 5, 15, 10, 1) == 10).all()
+    assert (_hyper_draws(10, 5, 0, 10, 1) == 0).all()
+    assert (_hyper_draws(4, 6, 10, 10, 1) == 4).all()

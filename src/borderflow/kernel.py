@@ -240,6 +240,73 @@ def binom(rng, n, p):
     return _binom_btrs(rng, n, p)
 
 
+_HRUA_D1 = 1.7155277699214135  # 2·sqrt(2/e)
+_HRUA_D2 = 0.8989161620588988  # 3 − 2·sqrt(3/e)
+_HYPER_SMALL = 10  # draws below this: one at a time
+
+
+@nb.njit(**_LEAF)
+def hypergeom(rng, good, bad, sample):
+    """Exact hypergeometric variate: good items among ``sample`` drawn from good + bad.
+
+    Fewer than 10 draws (or non-draws): one draw at a time. Otherwise Stadlober's ratio of
+    uniforms (HRUA; "The ratio of uniforms approach for generating discrete random variates",
+    J. Comput. Appl. Math. 31, 1990), as NumPy uses it, with exact log-factorials: constant
+    expected time however large the numbers (Numba's own sampler loops over the sample).
+    """
+    total = good + bad
+    if sample <= 0 or good <= 0:
+        return 0
+    if sample >= total:
+        return good
+    m_s = min(sample, total - sample)
+    if m_s < _HYPER_SMALL:
+        g = good
+        t = total
+        got = 0
+        for _ in range(m_s):
+            if uniform(rng) * t < g:
+                got += 1
+                g -= 1
+            t -= 1
+        return got if m_s == sample else good - got
+    lo = min(good, bad)
+    hi = max(good, bad)
+    p = lo / total
+    q = hi / total
+    a = m_s * p + 0.5
+    var = (total - m_s) * m_s * p * q / (total - 1)
+    c = math.sqrt(var + 0.5)
+    h = _HRUA_D1 * c + _HRUA_D2
+    mode = math.floor((m_s + 1.0) * (lo + 1.0) / (total + 2.0))
+    g0 = (log_factorial(mode) + log_factorial(lo - mode) + log_factorial(m_s - mode)
+          + log_factorial(hi - m_s + mode))
+    b = min(min(m_s, lo) + 1.0, math.floor(a + 16.0 * c))
+    k = 0
+    while True:
+        u = uniform(rng)
+        v = uniform(rng)
+        if u <= 0.0:
+            continue
+        x = a + h * (v - 0.5) / u
+        if x < 0.0 or x >= b:
+            continue
+        k = math.floor(x)
+        t = g0 - (log_factorial(k) + log_factorial(lo - k) + log_factorial(m_s - k)
+                  + log_factorial(hi - m_s + k))
+        if u * (4.0 - u) - 3.0 <= t:
+            break
+        if u * (u - t) >= 1.0:
+            continue
+        if 2.0 * math.log(u) <= t:
+            break
+    if good > bad:
+        k = m_s - k
+    if m_s < sample:
+        k = good - k
+    return k
+
+
 @nb.njit(**_HOT)
 def multinomial_into(rng, n, weights, m, out):
     """Split ``n`` over the first ``m`` categories into ``out``.
@@ -411,12 +478,13 @@ def stranded_by_location(loc_n, act, state_loc, tried, out):
 def _wl_add(table, mask, w_state, w_cls, w_used, w_n, w_slot, n_w, s, c, u, cnt):
     """Add ``cnt`` to the worklist entry (s, c, u), creating it; returns the new length.
 
-    The caller has made room (`_wl_room`). ``table`` maps key slots to entry index + 1.
+    The caller has made room (`_wl_room`). ``table`` maps key slots to entry index + 1; 0 is
+    an empty slot, -1 a handled entry's (skipped when looking a key up, never reused).
     """
     h = _hash(s, c, u, mask)
     while True:
         e = table[h] - 1
-        if e < 0:
+        if e == -1:
             table[h] = n_w + 1
             w_state[n_w] = s
             w_cls[n_w] = c
@@ -424,7 +492,7 @@ def _wl_add(table, mask, w_state, w_cls, w_used, w_n, w_slot, n_w, s, c, u, cnt)
             w_n[n_w] = cnt
             w_slot[n_w] = h
             return n_w + 1
-        if w_state[e] == s and w_cls[e] == c and w_used[e] == u:
+        if e >= 0 and w_state[e] == s and w_cls[e] == c and w_used[e] == u:
             w_n[e] += cnt
             return n_w
         h = (h + 1) & mask
@@ -467,8 +535,10 @@ def _canon(u, loc, scale, th_ptr, th_val, th_rep):
 
 
 @nb.njit(**_OPTS)
-def _wl_room(table, w_state, w_cls, w_used, w_n, w_slot, n_w, need):
+def _wl_room(table, w_state, w_cls, w_used, w_n, w_slot, n_w, need, head):
     """Grow a worklist to hold ``need`` entries (its table at most half full), rehashing.
+
+    Entries before ``head`` are handled and no longer in the table.
 
     Growing happens between loops, never inside one: Numba reference-counts an array variable
     that is re-bound inside a loop on every use, which costs more than the loop's work.
@@ -485,7 +555,7 @@ def _wl_room(table, w_state, w_cls, w_used, w_n, w_slot, n_w, need):
     w_slot = _grow(w_slot, cap)
     table = np.zeros(2 * cap, dtype=np.int64)
     mask = 2 * cap - 1
-    for q in range(n_w):
+    for q in range(head, n_w):
         h = _hash(w_state[q], w_cls[q], w_used[q], mask)
         while table[h] != 0:
             h = (h + 1) & mask
@@ -646,13 +716,13 @@ def _set_out(rng, k, c, x, s, loc_n, flag, act, occ, state_loc, link_cross, tb_p
 
 
 @nb.njit(**_LEAF)
-def _admit(rng, ns, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, hold, det_pmf, det_cdf,
-           det_cap, det_prob, det_held, hold_base, wbuf, sbuf):
+def _admit(rng, ns, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, det_cap, det_prob,
+           det_held, adm):
     """``cnt`` people of class ``c`` arrive in state ``ns``; returns how many are free to go on.
 
     At a detention place each arrival is held with probability ``det_prob`` (up to its
-    capacity) for a number of days drawn from its distribution; ``hold[d, slot, c]`` is a ring
-    of release days.
+    capacity); today's admissions are counted in ``adm[place, class]`` and given their
+    detention lengths at the end of the day (`_assign_delays`).
     """
     loc = state_loc[ns]
     occ[loc] += cnt
@@ -671,28 +741,45 @@ def _admit(rng, ns, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, hold, 
     if free > 0:
         _add(loc_n, flag, act, ns, c, free)
     if admitted > 0:
-        n_delay = det_pmf.shape[1]
-        ring = hold.shape[1]
-        if admitted <= 16:
-            # few people, many possible delays: one categorical draw each is cheaper than a
-            # multinomial over every delay (both are exact)
-            for _ in range(admitted):
-                u = uniform(rng)
-                j = np.searchsorted(det_cdf[d], u, side="right")
-                if j >= n_delay:
-                    j = n_delay - 1
-                while det_pmf[d, j] <= 0.0 and j > 0:  # never land on an impossible delay
-                    j -= 1
-                hold[d, (hold_base + j + 1) % ring, c] += 1
-        else:
-            for j in range(n_delay):
-                wbuf[j] = det_pmf[d, j]
-            multinomial_into(rng, admitted, wbuf, n_delay, sbuf)
-            for j in range(n_delay):
-                if sbuf[j] > 0:
-                    hold[d, (hold_base + j + 1) % ring, c] += sbuf[j]
+        adm[d, c] += admitted
         det_held[d] += admitted
     return free
+
+
+@nb.njit(**_LEAF)
+def _assign_delays(rng, adm, hold, det_pmf, det_cdf, hold_base, wbuf, sbuf):
+    """Draw the detention length of everyone admitted today; ``hold[d, slot, c]`` is a ring of
+    release days.
+
+    One draw per (place, class) for the whole day: the sum of independent multinomials with the
+    same probabilities is the multinomial of the sum, so this equals a draw per arriving group
+    and costs one multinomial over the delays instead of one per group.
+    """
+    n_delay = det_pmf.shape[1]
+    ring = hold.shape[1]
+    for d in range(adm.shape[0]):
+        for c in range(adm.shape[1]):
+            admitted = adm[d, c]
+            if admitted == 0:
+                continue
+            if admitted <= 16:
+                # few people, many possible delays: one categorical draw each is cheaper than a
+                # multinomial over every delay (both are exact)
+                for _ in range(admitted):
+                    u = uniform(rng)
+                    j = np.searchsorted(det_cdf[d], u, side="right")
+                    if j >= n_delay:
+                        j = n_delay - 1
+                    while det_pmf[d, j] <= 0.0 and j > 0:  # never land on an impossible delay
+                        j -= 1
+                    hold[d, (hold_base + j + 1) % ring, c] += 1
+            else:
+                for j in range(n_delay):
+                    wbuf[j] = det_pmf[d, j]
+                multinomial_into(rng, admitted, wbuf, n_delay, sbuf)
+                for j in range(n_delay):
+                    if sbuf[j] > 0:
+                        hold[d, (hold_base + j + 1) % ring, c] += sbuf[j]
 
 
 @nb.njit(**_LEAF)
@@ -754,6 +841,7 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             det_cdf[d, j] = acc
     wbuf = np.zeros(max(n_delay, 1))
     sbuf = np.zeros(max(n_delay, 1), dtype=np.int64)
+    adm = np.zeros((det_pmf.shape[0], cls_fresh.shape[0]), dtype=np.int64)  # admitted today
     # Route weights without the capacity factor change only daily: computed at most once a
     # day per place, and only for places someone leaves.
     w0 = np.empty(cand_link.shape[0])
@@ -893,26 +981,24 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                     n -= x_g
                 g_n[i, groups - 1] = n
 
-    # Worklists of chained arrivals, (state, class, km used today) -> count, merged on exact
-    # keys through an open-addressing table: wl_* is this round's list, nx_* the next one's.
+    # The worklist of chained arrivals is one queue of (state, class, km used today) -> count,
+    # handled first in, first out. Arrivals at a key that is still waiting in the queue join it
+    # (an open-addressing table maps waiting keys to their entry; handled entries leave it), so
+    # people reaching a place by paths of different lengths in one day move on as one group.
     cap = 64
-    wl_state = np.empty(cap, dtype=np.int64)
-    wl_cls = np.empty(cap, dtype=np.int64)
-    wl_used = np.empty(cap)
-    wl_n = np.empty(cap, dtype=np.int64)
-    nx_state = np.empty(cap, dtype=np.int64)
-    nx_cls = np.empty(cap, dtype=np.int64)
-    nx_used = np.empty(cap)
-    nx_n = np.empty(cap, dtype=np.int64)
-    nx_slot = np.empty(cap, dtype=np.int64)
+    q_state = np.empty(cap, dtype=np.int64)
+    q_cls = np.empty(cap, dtype=np.int64)
+    q_used = np.empty(cap)
+    q_n = np.empty(cap, dtype=np.int64)
+    q_slot = np.empty(cap, dtype=np.int64)
     table = np.zeros(2 * cap, dtype=np.int64)
     mask = 2 * cap - 1
     for g in range(groups):
-        # This group's arrivals who may go on form the first list.
-        if n_a > nx_n.shape[0]:
-            table, mask, nx_state, nx_cls, nx_used, nx_n, nx_slot = _wl_room(
-                table, nx_state, nx_cls, nx_used, nx_n, nx_slot, 0, n_a)
-        n_nx = 0
+        # This group's arrivals who may go on start the queue.
+        if n_a > q_n.shape[0]:
+            table, mask, q_state, q_cls, q_used, q_n, q_slot = _wl_room(
+                table, q_state, q_cls, q_used, q_n, q_slot, 0, n_a, 0)
+        n_q = 0
         for i in range(n_a):
             cnt = g_n[i, g]
             if cnt == 0:
@@ -931,99 +1017,90 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                 occ[state_loc[s]] += cnt
                 free = cnt
             else:
-                free = _admit(rng, s, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, hold,
-                              det_pmf, det_cdf, det_cap, det_prob, det_held, hold_base, wbuf,
-                              sbuf)
+                free = _admit(rng, s, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc,
+                              det_cap, det_prob, det_held, adm)
             used = link_len[k] - a_prev[i]
             if free > 0 and _below(used, a_speed[i], scale):
-                n_nx = _wl_add(table, mask, nx_state, nx_cls, nx_used, nx_n, nx_slot, n_nx, s,
-                               c, _canon(used, state_loc[s], scale, th_ptr, th_val, th_rep), free)
-        # chain rounds
-        while n_nx > 0:
-            if wl_n.shape[0] < n_nx:
-                wl_state = np.empty(nx_n.shape[0], dtype=np.int64)
-                wl_cls = np.empty(nx_n.shape[0], dtype=np.int64)
-                wl_used = np.empty(nx_n.shape[0])
-                wl_n = np.empty(nx_n.shape[0], dtype=np.int64)
-            for q in range(n_nx):
-                wl_state[q] = nx_state[q]
-                wl_cls[q] = nx_cls[q]
-                wl_used[q] = nx_used[q]
-                wl_n[q] = nx_n[q]
-                table[nx_slot[q]] = 0
-            n_wl = n_nx
-            n_nx = 0
+                n_q = _wl_add(table, mask, q_state, q_cls, q_used, q_n, q_slot, n_q, s,
+                              c, _canon(used, state_loc[s], scale, th_ptr, th_val, th_rep), free)
+        if n_q > 0:
             stats[S_CHAIN_ROUNDS] += 1
-            stats[S_CHAINED_GROUPS] += n_wl
-            for j0 in range(0, n_wl, _CHUNK):
-                j1 = min(n_wl, j0 + _CHUNK)
-                # each group goes on along at most max_m links, in two parts (walkers or not)
-                more = 2 * max_m * (j1 - j0)
-                if n_nx + more > nx_n.shape[0]:
-                    table, mask, nx_state, nx_cls, nx_used, nx_n, nx_slot = _wl_room(
-                        table, nx_state, nx_cls, nx_used, nx_n, nx_slot, n_nx, n_nx + more)
-                if n_ck + more > ck_n.shape[0]:
-                    ck_link, ck_prog, ck_state, ck_flags, ck_n = _ck_room(
-                        ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck + more)
-                for j in range(j0, j1):
-                    s = wl_state[j]
-                    c = wl_cls[j]
-                    loc = state_loc[s]
-                    movers = binom(rng, wl_n[j], mc[loc])
-                    if movers == 0:
+        head = 0
+        while head < n_q:
+            j1 = min(n_q, head + _CHUNK)
+            # each group goes on along at most max_m links, in two parts (walkers or not)
+            more = 2 * max_m * (j1 - head)
+            if n_q + more > q_n.shape[0]:
+                table, mask, q_state, q_cls, q_used, q_n, q_slot = _wl_room(
+                    table, q_state, q_cls, q_used, q_n, q_slot, n_q, n_q + more, head)
+            if n_ck + more > ck_n.shape[0]:
+                ck_link, ck_prog, ck_state, ck_flags, ck_n = _ck_room(
+                    ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck + more)
+            for j in range(head, j1):
+                table[q_slot[j]] = -1  # handled: later arrivals at this key start a new entry
+                s = q_state[j]
+                c = q_cls[j]
+                loc = state_loc[s]
+                movers = binom(rng, q_n[j], mc[loc])
+                if movers == 0:
+                    continue
+                loc_n[s, c] -= movers
+                occ[loc] -= movers
+                u = q_used[j]
+                m, stay, drop = _choose(rng, s, movers, cls_avoid[c], occ, is_camp, capacity,
+                                        buffer, wp, ptr, cand_link, cand_next, cand_final,
+                                        cand_dist, cand_home, cand_cross, plan_link,
+                                        plan_next, plan_final, plan_cross, score, fp, w0,
+                                        w0_ok, n_loc, w, full, x, out_link, out_next)
+                loc_n[s, c] += stay
+                if drop > 0:
+                    _add(loc_n, flag, act, loc, c, drop)
+                occ[loc] += stay + drop
+                for i in range(m):
+                    k = out_link[i]
+                    ns = out_next[i]
+                    cnt = x[i]
+                    if link_cross[k] != 0:
+                        cnt = _set_out(rng, k, c, cnt, s, loc_n, flag, act, occ, state_loc,
+                                       link_cross, tb_prob, tb_to, cap_left, ev,
+                                       cls_turnback)
+                    if cnt == 0:
                         continue
-                    loc_n[s, c] -= movers
-                    occ[loc] -= movers
-                    u = wl_used[j]
-                    m, stay, drop = _choose(rng, s, movers, cls_avoid[c], occ, is_camp, capacity,
-                                            buffer, wp, ptr, cand_link, cand_next, cand_final,
-                                            cand_dist, cand_home, cand_cross, plan_link,
-                                            plan_next, plan_final, plan_cross, score, fp, w0,
-                                            w0_ok, n_loc, w, full, x, out_link, out_next)
-                    loc_n[s, c] += stay
-                    if drop > 0:
-                        _add(loc_n, flag, act, loc, c, drop)
-                    occ[loc] += stay + drop
-                    for i in range(m):
-                        k = out_link[i]
-                        ns = out_next[i]
-                        cnt = x[i]
-                        if link_cross[k] != 0:
-                            cnt = _set_out(rng, k, c, cnt, s, loc_n, flag, act, occ, state_loc,
-                                           link_cross, tb_prob, tb_to, cap_left, ev,
-                                           cls_turnback)
-                        if cnt == 0:
+                    walkers = binom(rng, cnt, link_walkp[k])
+                    for part in range(2):
+                        c2 = walkers if part == 0 else cnt - walkers
+                        if c2 == 0:
                             continue
-                        walkers = binom(rng, cnt, link_walkp[k])
-                        for part in range(2):
-                            c2 = walkers if part == 0 else cnt - walkers
-                            if c2 == 0:
-                                continue
-                            speed = walk_speed if part == 0 else link_speed[k]
-                            prog = speed - u if budget_mode else speed
-                            if prog > link_len[k]:
-                                ev[EV_ARRIVALS, k] += c2
-                                if det_of_loc[state_loc[ns]] < 0:
-                                    _add(loc_n, flag, act, ns, c, c2)
-                                    occ[state_loc[ns]] += c2
-                                    free = c2
-                                else:
-                                    free = _admit(rng, ns, c, c2, loc_n, flag, act, occ, state_loc,
-                                                  det_of_loc, hold, det_pmf, det_cdf, det_cap,
-                                                  det_prob, det_held, hold_base, wbuf, sbuf)
-                                u2 = u + link_len[k]
-                                if free > 0 and _below(u2, speed, scale):
-                                    n_nx = _wl_add(table, mask, nx_state, nx_cls, nx_used, nx_n,
-                                                   nx_slot, n_nx, ns, c,
-                                                   _canon(u2, state_loc[ns], scale, th_ptr,
-                                                          th_val, th_rep), free)
+                        speed = walk_speed if part == 0 else link_speed[k]
+                        prog = speed - u if budget_mode else speed
+                        if prog > link_len[k]:
+                            ev[EV_ARRIVALS, k] += c2
+                            if det_of_loc[state_loc[ns]] < 0:
+                                _add(loc_n, flag, act, ns, c, c2)
+                                occ[state_loc[ns]] += c2
+                                free = c2
                             else:
-                                ck_link[n_ck] = k
-                                ck_prog[n_ck] = prog
-                                ck_state[n_ck] = ns
-                                ck_flags[n_ck] = c << 1
-                                ck_n[n_ck] = c2
-                                n_ck += 1
+                                free = _admit(rng, ns, c, c2, loc_n, flag, act, occ,
+                                              state_loc, det_of_loc, det_cap, det_prob,
+                                              det_held, adm)
+                            u2 = u + link_len[k]
+                            if free > 0 and _below(u2, speed, scale):
+                                n_q = _wl_add(table, mask, q_state, q_cls, q_used, q_n, q_slot,
+                                              n_q, ns, c,
+                                              _canon(u2, state_loc[ns], scale, th_ptr, th_val,
+                                                     th_rep), free)
+                        else:
+                            ck_link[n_ck] = k
+                            ck_prog[n_ck] = prog
+                            ck_state[n_ck] = ns
+                            ck_flags[n_ck] = c << 1
+                            ck_n[n_ck] = c2
+                            n_ck += 1
+            head = j1
+        stats[S_CHAINED_GROUPS] += n_q
+        for q in range(n_q):  # every entry is handled: its slot holds -1 or (stale) 0
+            table[q_slot[q]] = 0
+    _assign_delays(rng, adm, hold, det_pmf, det_cdf, hold_base, wbuf, sbuf)
     return ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck
 
 
@@ -1109,8 +1186,9 @@ def remove_up_to(loc_n, occ, act, state_loc, loc, n, priority, removed_loc, remo
     """Remove up to ``n`` people standing at ``loc``: classes with priority 1 first, then 0.
 
     Within a priority level the seats are shared in proportion to the counts (sequential
-    hypergeometric draws).
+    hypergeometric draws, each in constant time).
     """
+    rng = new_rng()
     left = n
     for level in (1, 0):
         pool = 0
@@ -1131,7 +1209,7 @@ def remove_up_to(loc_n, occ, act, state_loc, loc, n, priority, removed_loc, remo
                 break
             here = loc_n[s, c]
             rest = pool - here
-            r = take if rest <= 0 else np.random.hypergeometric(here, rest, take)
+            r = take if rest <= 0 else hypergeom(rng, here, rest, take)
             pool -= here
             take -= r
             left -= r
