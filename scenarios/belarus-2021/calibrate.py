@@ -2,15 +2,20 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python scenarios/belarus-2021/calibrate.py [--seeds 3] [--maxfev 300] [--write]
+    .venv/bin/python scenarios/belarus-2021/calibrate.py [--seeds 3] [--maxfev 300] [--jobs 2] \
+        [--write]
 
-The parameters are the numbers marked "calibrated" in ``policies.yml`` (flight occupancy,
-turn-back probabilities, the relative pull of Lithuania and Latvia). The loss compares like with
-like (observed/targets.yml): for each fitted observed series, the mean squared log ratio of
-simulated to observed values, averaged over the series, and over ``--seeds`` seeded runs per
-evaluation (the same seeds for every evaluation, so the loss is a smooth function of the
-parameters). A seeded Latin hypercube picks a start, then Nelder–Mead refines it. Only the
-observations in ``observed/`` are used; series marked ``fit: false`` are scored, not fitted.
+The parameters are the values marked "calibrated" in ``policies.yml`` (flight occupancy,
+move chances out of Minsk, turn-back probabilities, the relative pull of Lithuania, Latvia and
+the Bruzgi camp, the pull and start date of the organised surge into Lithuania). A date
+parameter is searched as a day number within the window FACTS.md gives for it. The loss
+compares like with like (observed/targets.yml): for each fitted observed series, the mean squared
+log ratio of simulated to observed values, averaged over the series, and over ``--seeds`` seeded
+runs per evaluation (the same seeds for every evaluation, which damps but does not remove the
+noise: the loss is not a smooth function of the parameters, so the final loss, recomputed with the
+values rounded to four digits, can differ from the best one seen during the search). A seeded
+Latin hypercube picks a start, then Nelder–Mead refines it. Only the observations in
+``observed/`` are used; series marked ``fit: false`` are scored, not fitted.
 
 With ``--write`` the fitted values replace the calibrated values in ``policies.yml`` and the
 fit is documented in ``calibration.md``.
@@ -23,6 +28,7 @@ import json
 import re
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -43,16 +49,44 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "occupancy_transit": (0.005, 0.6),
     "occupancy_diverted": (0.005, 0.9),
     "minsk_movechance": (0.02, 1.0),
+    "minsk_movechance_wait": (0.001, 0.5),
+    "minsk_movechance_surge": (0.005, 1.0),
+    "lt_surge_pull": (1.0, 100.0),
+    "lt_surge_from": (151.0, 211.0),  # a date: 2021-06-01 .. 2021-07-31 (FACTS: "Jun-Jul 2021")
     "pull_lt": (0.02, 3.0),
     "pull_lv": (0.02, 3.0),
     "bruzgi_pull": (1.0, 300.0),
     "turnback_pl_early": (0.01, 0.95),
     "turnback_pl": (0.3, 0.99),
     "turnback_pl_law": (0.3, 0.995),
-    "turnback_lt": (0.3, 0.995),
-    "turnback_lv": (0.3, 0.995),
+    "turnback_lt": (0.3, 0.999),
+    "turnback_lv": (0.3, 0.999),
 }
+DATES = {"lt_surge_from"}  # searched as days after 1 Jan 2021, written as dates
+YEAR_START = date(2021, 1, 1)
 FAST = {"engine.track_origins": False}  # origins are bookkeeping only: same distributions
+
+
+def _as_policy_value(name: str, value: float) -> float | date:
+    """The value passed to the scenario: date parameters become dates (whole days)."""
+    if name in DATES:
+        return YEAR_START + timedelta(days=round(value))
+    return value
+
+
+def _run_seed(args: tuple[dict, int]) -> tuple[float, list]:
+    params, seed = args
+    sc = load_scenario(HERE, settings_overrides=FAST,
+                       parameters={n: _as_policy_value(n, v) for n, v in params.items()})
+    targets = load_targets(OBSERVED)
+    res = Simulation(sc, seed=seed).run()
+    daily = series_table(res, sc.policies.series)
+    comps = [(compare(daily, t, OBSERVED), fit) for t, fit in targets]
+    fitted = [float(np.mean(c.log_error ** 2)) for c, fit in comps if fit and len(c.labels)]
+    return float(np.mean(fitted)), comps
+
+
+_POOL = None  # a process pool when --jobs > 1 (seeds of one evaluation run side by side)
 
 
 def _to_unit(name: str, value: float) -> float:
@@ -68,24 +102,21 @@ def _from_unit(name: str, z: float) -> float:
 
 
 def evaluate(params: dict[str, float], seeds: list[int]) -> tuple[float, list]:
-    """Loss (mean squared log ratio over fitted series, mean over seeds) and comparisons."""
-    sc = load_scenario(HERE, settings_overrides=FAST, parameters=params)
-    targets = load_targets(OBSERVED)
-    losses, last = [], []
-    for seed in seeds:
-        res = Simulation(sc, seed=seed).run()
-        daily = series_table(res, sc.policies.series)
-        comps = [(compare(daily, t, OBSERVED), fit) for t, fit in targets]
-        fitted = [float(np.mean(c.log_error ** 2)) for c, fit in comps if fit and len(c.labels)]
-        losses.append(float(np.mean(fitted)))
-        last = comps
-    return float(np.mean(losses)), last
+    """Loss (mean squared log ratio over fitted series, mean over seeds) and comparisons
+    (those of the last seed)."""
+    jobs = [(params, seed) for seed in seeds]
+    out = _POOL.map(_run_seed, jobs) if _POOL is not None else [_run_seed(j) for j in jobs]
+    return float(np.mean([loss for loss, _ in out])), out[-1][1]
 
 
 def current_parameters() -> dict[str, float]:
     """The parameter values now in policies.yml."""
     sc = load_scenario(HERE)
-    return {k: float(sc.policies.parameters[k]) for k in BOUNDS}
+    out = {}
+    for k in BOUNDS:
+        v = sc.policies.parameters[k]
+        out[k] = float((v - YEAR_START).days) if isinstance(v, date) else float(v)
+    return out
 
 
 def write_parameters(values: dict[str, float]) -> None:
@@ -93,7 +124,8 @@ def write_parameters(values: dict[str, float]) -> None:
     path = HERE / "policies.yml"
     text = path.read_text(encoding="utf-8")
     for name, value in values.items():
-        text, n = re.subn(rf"^(  {name}:\s*)([-0-9.e]+)", rf"\g<1>{value:.4g}", text,
+        shown = str(_as_policy_value(name, value)) if name in DATES else f"{value:.4g}"
+        text, n = re.subn(rf"^(  {name}:\s*)([-0-9.e]+)", rf"\g<1>{shown}", text,
                           count=1, flags=re.M)
         if n != 1:
             raise SystemExit(f"cannot find parameter {name} in {path}")
@@ -106,8 +138,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=3, help="seeded runs per evaluation")
     ap.add_argument("--lhs", type=int, default=40, help="Latin hypercube starting points")
     ap.add_argument("--maxfev", type=int, default=300, help="Nelder-Mead evaluations")
+    ap.add_argument("--jobs", type=int, default=1, help="processes running seeds side by side")
     ap.add_argument("--write", action="store_true", help="update policies.yml, calibration.md")
     args = ap.parse_args(argv)
+    global _POOL
+    if args.jobs > 1:
+        import multiprocessing
+
+        _POOL = multiprocessing.get_context("fork").Pool(args.jobs)
     seeds = list(range(1, args.seeds + 1))
     names = list(BOUNDS)
     t0 = time.time()
@@ -139,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  Nelder-Mead (step {step}): loss {fit.fun:.4f} after {fit.nfev} runs",
               flush=True)
     final = {n: float(_from_unit(n, v)) for n, v in zip(names, x, strict=True)}
-    final = {n: float(f"{v:.4g}") for n, v in final.items()}
+    final = {n: float(round(v)) if n in DATES else float(f"{v:.4g}") for n, v in final.items()}
     loss, comps = evaluate(final, seeds)
     elapsed = time.time() - t0
     print(json.dumps({"loss": loss, "parameters": final, "seconds": round(elapsed)}, indent=1))
@@ -153,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _shown(name: str, value: float) -> str:
+    return str(_as_policy_value(name, value)) if name in DATES else f"{value:g}"
+
+
 def _write_report(params: dict[str, float], loss: float, comps: list, args, elapsed: float) -> None:
     lines = [
         "# Calibration of the Belarus–EU 2021 scenario",
@@ -161,7 +203,7 @@ def _write_report(params: dict[str, float], loss: float, comps: list, args, elap
         "",
         "```",
         f".venv/bin/python scenarios/belarus-2021/calibrate.py --seeds {args.seeds} "
-        f"--lhs {args.lhs} --maxfev {args.maxfev} --write",
+        f"--lhs {args.lhs} --maxfev {args.maxfev} --jobs {args.jobs} --write",
         "```",
         "",
         f"Loss (mean squared log ratio over the fitted series, mean of {args.seeds} seeded runs): "
@@ -170,8 +212,9 @@ def _write_report(params: dict[str, float], loss: float, comps: list, args, elap
         "| parameter | fitted value | search range |",
         "|---|---|---|",
     ]
-    lines += [f"| `{n}` | {v:g} | {BOUNDS[n][0]:g} – {BOUNDS[n][1]:g} |" for n, v in params.items()]
-    lines += ["", "Simulated (seed 3 of the fit) against observed; relative error.", ""]
+    lines += [f"| `{n}` | {_shown(n, v)} | {_shown(n, BOUNDS[n][0])} – {_shown(n, BOUNDS[n][1])} |"
+              for n, v in params.items()]
+    lines += ["", f"Simulated (seed {args.seeds} of the fit) against observed; relative error.", ""]
     for c, fit_flag in comps:
         lines += [f"**{c.target.name}** ({'fitted' if fit_flag else 'held out, not fitted'};"
                   f" simulated series `{c.target.series}`)", "",
