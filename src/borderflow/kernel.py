@@ -782,25 +782,24 @@ def _assign_delays(rng, adm, hold, det_pmf, det_cdf, hold_base, wbuf, sbuf):
                         hold[d, (hold_base + j + 1) % ring, c] += sbuf[j]
 
 
-@nb.njit(**_LEAF)
-def _order_free(n_a, a_n, occ, capacity, buffer, link_cross, cap_left, det_cap):
-    """True if today's arrivals cannot interact (see `step_day`)."""
-    arriving = 0
-    for i in range(n_a):
-        arriving += a_n[i]
-    # During the arrivals a place holds between its count now and that plus every arrival,
-    # so its CapMult stays 1 (below buffer * capacity) or 0 (already full) throughout.
-    for f in range(occ.shape[0]):
-        cap = capacity[f]
-        if cap >= 1.0 and occ[f] + arriving > buffer * cap and occ[f] < cap:
-            return False
-    for k in range(link_cross.shape[0]):
-        if link_cross[k] != 0 and cap_left[k] >= 0:
-            return False
-    for d in range(det_cap.shape[0]):  # noqa: SIM110 (a plain loop compiles best)
-        if det_cap[d] >= 0:
-            return False
-    return True
+@nb.njit(**_HOT)
+def _state_sensitive(s, s_sens, sens, state_loc, n_loc, ptr, cand_final, plan_final):
+    """Whether a step from state ``s`` reads or changes the fill of a sensitive place (cached)."""
+    v = s_sens[s]
+    if v >= 0:
+        return v == 1
+    hit = sens[state_loc[s]]
+    if not hit:
+        if s >= n_loc:
+            f = plan_final[s]
+            hit = f >= 0 and sens[f]
+        else:
+            for c in range(ptr[s], ptr[s + 1]):
+                if sens[cand_final[c]]:
+                    hit = True
+                    break
+    s_sens[s] = 1 if hit else 0
+    return hit
 
 
 # -- the day ------------------------------------------------------------------------------------
@@ -955,31 +954,76 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                 ck_n[n_ck] = cnt
                 n_ck += 1
 
-    # Arrivals are handled in `groups` random groups; camp fill is refreshed between groups.
-    # The groups matter only through what people read that others change: camp fill (CapMult),
-    # a crossing's daily capacity, a detention place's capacity. When no place's CapMult can
-    # change today (none can pass 90 % of its capacity even if every arrival ended there, or
-    # it is full already) and no crossing or detention place has a capacity, every person's
-    # hops are independent of everyone else's and one group gives the same distribution.
-    if groups > 1 and _order_free(n_a, a_n, occ, capacity, buffer, link_cross, cap_left,
-                                  det_cap):
-        groups = 1
-    g_n = np.zeros((n_a, groups), dtype=np.int64)
-    if groups == 1:
+    # Arrivals are handled in `groups` random rounds, camp fill refreshed between rounds. The
+    # rounds matter only through what people read that others change: the fill (CapMult) of
+    # places that can enter or are in the capacity band today (`sens`), a crossing's daily
+    # capacity, a detention place's capacity. So a person is given a round lazily, at the first
+    # step that reads or changes such state (arriving at or leaving a sensitive place, choosing
+    # among routes to one); steps before it are the same whatever the round, and are handled
+    # at once in a first phase (-1). With crossing or detention capacities every step counts
+    # as sensitive, which gives each arrival its round on arrival; with no sensitive place,
+    # there is one round and no phase -1.
+    all_sens = False
+    sens = np.zeros(n_loc, dtype=np.bool_)
+    if groups > 1:
+        arriving = 0
         for i in range(n_a):
-            g_n[i, 0] = a_n[i]
-    else:
+            arriving += a_n[i]
+            if (a_flags[i] & DOOMED) != 0:
+                all_sens = True
+        any_sens = False
+        for f in range(n_loc):
+            cap = capacity[f]
+            if cap >= 1.0 and occ[f] + arriving > buffer * cap and occ[f] < cap:
+                sens[f] = True
+                any_sens = True
+        for k in range(link_cross.shape[0]):
+            if link_cross[k] != 0 and cap_left[k] >= 0:
+                all_sens = True
+        for d in range(det_cap.shape[0]):
+            if det_cap[d] >= 0:
+                all_sens = True
+        if not any_sens and not all_sens:
+            groups = 1
+    n_states = loc_n.shape[0]
+    s_sens = np.full(n_states if groups > 1 else 0, -1, dtype=np.int8)
+    # Deferred items: kind 0 people standing in a state who have not yet decided to move on,
+    # kind 1 people arriving at a state (km used ``d_used``, ``d_cont``: may hop on after).
+    d_cap = 64
+    d_kind = np.empty(d_cap, dtype=np.int64)
+    d_state = np.empty(d_cap, dtype=np.int64)
+    d_cls = np.empty(d_cap, dtype=np.int64)
+    d_used = np.empty(d_cap)
+    d_n = np.empty(d_cap, dtype=np.int64)
+    d_cont = np.empty(d_cap, dtype=np.bool_)
+    n_d = 0
+    # link arrivals at a sensitive place (all, with all_sens) are deferred at once
+    if n_a + 1 > d_cap:
+        d_cap = 2 * (n_a + 1)
+        d_kind = _grow(d_kind, d_cap)
+        d_state = _grow(d_state, d_cap)
+        d_cls = _grow(d_cls, d_cap)
+        d_used = _grow(d_used, d_cap)
+        d_n = _grow(d_n, d_cap)
+        d_cont = _grow(d_cont, d_cap)
+    first_now = np.ones(n_a, dtype=np.bool_)
+    if groups > 1:
         for i in range(n_a):
-            n = a_n[i]
-            if n <= 4 * groups:  # one uniform draw of a group per person
-                for _ in range(n):
-                    g_n[i, min(int(uniform(rng) * groups), groups - 1)] += 1
-            else:  # conditional binomials
-                for g in range(groups - 1):
-                    x_g = binom(rng, n, 1.0 / (groups - g))
-                    g_n[i, g] = x_g
-                    n -= x_g
-                g_n[i, groups - 1] = n
+            if a_n[i] == 0:
+                first_now[i] = False
+                continue
+            s = a_state[i]
+            if all_sens or sens[state_loc[s]]:
+                first_now[i] = False
+                k = a_link[i]
+                used = link_len[k] - a_prev[i]
+                d_kind[n_d] = 1 if (a_flags[i] & DOOMED) == 0 else 2
+                d_state[n_d] = i  # the arrival's index; resolved when its round comes
+                d_cls[n_d] = cls_travelled[a_flags[i] >> 1]
+                d_used[n_d] = used
+                d_n[n_d] = a_n[i]
+                d_cont[n_d] = _below(used, a_speed[i], scale)
+                n_d += 1
 
     # The worklist of chained arrivals is one queue of (state, class, km used today) -> count,
     # handled first in, first out. Arrivals at a key that is still waiting in the queue join it
@@ -993,36 +1037,90 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
     q_slot = np.empty(cap, dtype=np.int64)
     table = np.zeros(2 * cap, dtype=np.int64)
     mask = 2 * cap - 1
-    for g in range(groups):
-        # This group's arrivals who may go on start the queue.
-        if n_a > q_n.shape[0]:
+    d_split = np.zeros((0, groups), dtype=np.int64)
+    first_phase = -1 if groups > 1 else 0
+    for g in range(first_phase, groups):
+        defer = g < 0
+        if g == 0 and groups > 1:
+            # every deferred item gets its round: one uniform per person, or binomials
+            d_split = np.zeros((n_d, groups), dtype=np.int64)
+            for i in range(n_d):
+                n = d_n[i]
+                if n <= 4 * groups:
+                    for _ in range(n):
+                        d_split[i, min(int(uniform(rng) * groups), groups - 1)] += 1
+                else:
+                    for r in range(groups - 1):
+                        x_r = binom(rng, n, 1.0 / (groups - r))
+                        d_split[i, r] = x_r
+                        n -= x_r
+                    d_split[i, groups - 1] = n
+        need = n_a + (n_d if g >= 0 else 0) + 1
+        if need > q_n.shape[0]:
             table, mask, q_state, q_cls, q_used, q_n, q_slot = _wl_room(
-                table, q_state, q_cls, q_used, q_n, q_slot, 0, n_a, 0)
+                table, q_state, q_cls, q_used, q_n, q_slot, 0, need, 0)
         n_q = 0
-        for i in range(n_a):
-            cnt = g_n[i, g]
-            if cnt == 0:
-                continue
-            k = a_link[i]
-            c = cls_travelled[a_flags[i] >> 1]
-            if (a_flags[i] & DOOMED) != 0:
-                src = link_src[k]
-                _add(loc_n, flag, act, src, c, cnt)
-                occ[src] += cnt
-                continue
-            ev[EV_ARRIVALS, k] += cnt
-            s = a_state[i]
-            if det_of_loc[state_loc[s]] < 0:
-                _add(loc_n, flag, act, s, c, cnt)
-                occ[state_loc[s]] += cnt
-                free = cnt
-            else:
-                free = _admit(rng, s, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc,
-                              det_cap, det_prob, det_held, adm)
-            used = link_len[k] - a_prev[i]
-            if free > 0 and _below(used, a_speed[i], scale):
-                n_q = _wl_add(table, mask, q_state, q_cls, q_used, q_n, q_slot, n_q, s,
-                              c, _canon(used, state_loc[s], scale, th_ptr, th_val, th_rep), free)
+        # This phase's arrivals from links: handled now (phase -1, or the only round) ...
+        if g == first_phase:
+            for i in range(n_a):
+                cnt = a_n[i]
+                if not first_now[i] or cnt == 0:
+                    continue
+                k = a_link[i]
+                c = cls_travelled[a_flags[i] >> 1]
+                if (a_flags[i] & DOOMED) != 0:
+                    src = link_src[k]
+                    _add(loc_n, flag, act, src, c, cnt)
+                    occ[src] += cnt
+                    continue
+                ev[EV_ARRIVALS, k] += cnt
+                s = a_state[i]
+                if det_of_loc[state_loc[s]] < 0:
+                    _add(loc_n, flag, act, s, c, cnt)
+                    occ[state_loc[s]] += cnt
+                    free = cnt
+                else:
+                    free = _admit(rng, s, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc,
+                                  det_cap, det_prob, det_held, adm)
+                used = link_len[k] - a_prev[i]
+                if free > 0 and _below(used, a_speed[i], scale):
+                    n_q = _wl_add(table, mask, q_state, q_cls, q_used, q_n, q_slot, n_q, s, c,
+                                  _canon(used, state_loc[s], scale, th_ptr, th_val, th_rep),
+                                  free)
+        # ... and deferred items whose round this is.
+        if g >= 0 and groups > 1:
+            for i in range(n_d):
+                cnt = d_split[i, g]
+                if cnt == 0:
+                    continue
+                c = d_cls[i]
+                if d_kind[i] == 0:
+                    n_q = _wl_add(table, mask, q_state, q_cls, q_used, q_n, q_slot, n_q,
+                                  d_state[i], c, d_used[i], cnt)
+                    continue
+                if d_kind[i] == 1 or d_kind[i] == 2:  # an arrival from a link (index)
+                    ia = d_state[i]
+                    k = a_link[ia]
+                    if d_kind[i] == 2:
+                        src = link_src[k]
+                        _add(loc_n, flag, act, src, c, cnt)
+                        occ[src] += cnt
+                        continue
+                    ev[EV_ARRIVALS, k] += cnt
+                    s = a_state[ia]
+                else:  # kind 3: a chained arrival at state d_state
+                    s = d_state[i]
+                if det_of_loc[state_loc[s]] < 0:
+                    _add(loc_n, flag, act, s, c, cnt)
+                    occ[state_loc[s]] += cnt
+                    free = cnt
+                else:
+                    free = _admit(rng, s, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc,
+                                  det_cap, det_prob, det_held, adm)
+                if free > 0 and d_cont[i]:
+                    n_q = _wl_add(table, mask, q_state, q_cls, q_used, q_n, q_slot, n_q, s, c,
+                                  _canon(d_used[i], state_loc[s], scale, th_ptr, th_val,
+                                         th_rep), free)
         if n_q > 0:
             stats[S_CHAIN_ROUNDS] += 1
         head = 0
@@ -1036,11 +1134,29 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             if n_ck + more > ck_n.shape[0]:
                 ck_link, ck_prog, ck_state, ck_flags, ck_n = _ck_room(
                     ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck + more)
+            if defer and n_d + more + (j1 - head) > d_kind.shape[0]:
+                d_cap = 2 * (n_d + more + (j1 - head))
+                d_kind = _grow(d_kind, d_cap)
+                d_state = _grow(d_state, d_cap)
+                d_cls = _grow(d_cls, d_cap)
+                d_used = _grow(d_used, d_cap)
+                d_n = _grow(d_n, d_cap)
+                d_cont = _grow(d_cont, d_cap)
             for j in range(head, j1):
                 table[q_slot[j]] = -1  # handled: later arrivals at this key start a new entry
                 s = q_state[j]
                 c = q_cls[j]
                 loc = state_loc[s]
+                if defer and _state_sensitive(s, s_sens, sens, state_loc, n_loc, ptr,
+                                              cand_final, plan_final):
+                    d_kind[n_d] = 0
+                    d_state[n_d] = s
+                    d_cls[n_d] = c
+                    d_used[n_d] = q_used[j]
+                    d_n[n_d] = q_n[j]
+                    d_cont[n_d] = True
+                    n_d += 1
+                    continue
                 movers = binom(rng, q_n[j], mc[loc])
                 if movers == 0:
                     continue
@@ -1075,6 +1191,16 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                         prog = speed - u if budget_mode else speed
                         if prog > link_len[k]:
                             ev[EV_ARRIVALS, k] += c2
+                            u2 = u + link_len[k]
+                            if defer and sens[state_loc[ns]]:
+                                d_kind[n_d] = 3
+                                d_state[n_d] = ns
+                                d_cls[n_d] = c
+                                d_used[n_d] = u2
+                                d_n[n_d] = c2
+                                d_cont[n_d] = _below(u2, speed, scale)
+                                n_d += 1
+                                continue
                             if det_of_loc[state_loc[ns]] < 0:
                                 _add(loc_n, flag, act, ns, c, c2)
                                 occ[state_loc[ns]] += c2
@@ -1083,7 +1209,6 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                                 free = _admit(rng, ns, c, c2, loc_n, flag, act, occ,
                                               state_loc, det_of_loc, det_cap, det_prob,
                                               det_held, adm)
-                            u2 = u + link_len[k]
                             if free > 0 and _below(u2, speed, scale):
                                 n_q = _wl_add(table, mask, q_state, q_cls, q_used, q_n, q_slot,
                                               n_q, ns, c,
