@@ -7,7 +7,8 @@ Usage (from the repository root)::
 
 The parameters are the values marked "calibrated" in ``policies.yml`` (flight occupancy,
 move chances out of Minsk, turn-back probabilities, the relative pull of Lithuania, Latvia and
-the Bruzgi camp, the pull and start date of the organised surge into Lithuania). A date
+the Bruzgi camp, the pull and start date of the organised surge into Lithuania, the memory and
+strength of the turn-back feedback). A date
 parameter is searched as a day number within the window FACTS.md gives for it. The loss
 compares like with like (observed/targets.yml): for each fitted observed series, the mean squared
 log ratio of simulated to observed values, averaged over the series, and over ``--seeds`` seeded
@@ -53,14 +54,22 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "minsk_movechance_surge": (0.005, 1.0),
     "lt_surge_pull": (1.0, 100.0),
     "lt_surge_from": (151.0, 211.0),  # a date: 2021-06-01 .. 2021-07-31 (FACTS: "Jun-Jul 2021")
-    "pull_lt": (0.02, 3.0),
-    "pull_lv": (0.02, 3.0),
+    # with the feedback below these are the pulls of an open border; a border turning most
+    # people back is weighted down by the feedback, so they may exceed Poland's (10, not 3)
+    "pull_lt": (0.02, 10.0),
+    "pull_lv": (0.02, 10.0),
     "bruzgi_pull": (1.0, 300.0),
     "turnback_pl_early": (0.01, 0.95),
     "turnback_pl": (0.3, 0.99),
     "turnback_pl_law": (0.3, 0.995),
     "turnback_lt": (0.3, 0.999),
     "turnback_lv": (0.3, 0.999),
+    # Word of mouth about which border is passable (policies.yml `feedback`). Half-life: news
+    # travels within days through messaging groups, and a memory much longer than two months
+    # could not follow the shifts between Aug and Nov that FACTS reports. Power 0 is no
+    # feedback (the previous model); 3 makes a border with half the success rate draw 1/8.
+    "feedback_half_life": (1.0, 60.0),
+    "feedback_power": (0.0, 3.0),
 }
 DATES = {"lt_surge_from"}  # searched as days after 1 Jan 2021, written as dates
 YEAR_START = date(2021, 1, 1)
