@@ -19,7 +19,9 @@ Latin hypercube picks a start, then Nelder–Mead refines it. Only the observati
 ``observed/`` are used; series marked ``fit: false`` are scored, not fitted.
 
 With ``--write`` the fitted values replace the calibrated values in ``policies.yml`` and the
-fit is documented in ``calibration.md``.
+fit is documented in ``calibration.md``. ``--fix NAME=VALUE`` holds a parameter instead of
+fitting it, for ablations (e.g. ``--fix feedback_power=0``: the model without turn-back
+feedback); it cannot be combined with ``--write``.
 """
 
 from __future__ import annotations
@@ -83,8 +85,12 @@ def _as_policy_value(name: str, value: float) -> float | date:
     return value
 
 
+_FIXED: dict[str, float] = {}  # parameters held at a value (--fix), passed to every run
+
+
 def _run_seed(args: tuple[dict, int]) -> tuple[float, list]:
     params, seed = args
+    params = {**params, **_FIXED}
     sc = load_scenario(HERE, settings_overrides=FAST,
                        parameters={n: _as_policy_value(n, v) for n, v in params.items()})
     targets = load_targets(OBSERVED)
@@ -149,7 +155,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--maxfev", type=int, default=300, help="Nelder-Mead evaluations")
     ap.add_argument("--jobs", type=int, default=1, help="processes running seeds side by side")
     ap.add_argument("--write", action="store_true", help="update policies.yml, calibration.md")
+    ap.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
+                    help="hold a parameter at a value instead of fitting it (an ablation, e.g. "
+                         "feedback_power=0); not with --write")
     args = ap.parse_args(argv)
+    global _FIXED
+    for item in args.fix:
+        name, _, value = item.partition("=")
+        if name not in BOUNDS or not value:
+            raise SystemExit(f"--fix {item}: expected NAME=VALUE with NAME one of "
+                             f"{', '.join(BOUNDS)}")
+        BOUNDS.pop(name)
+        _FIXED = {**_FIXED, name: float(value)}
+    if _FIXED and args.write:
+        raise SystemExit("--fix is an ablation: it does not write policies.yml")
     global _POOL
     if args.jobs > 1:
         import multiprocessing
