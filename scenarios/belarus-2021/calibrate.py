@@ -7,7 +7,8 @@ Usage (from the repository root)::
 
 The parameters are the values marked "calibrated" in ``policies.yml`` (flight occupancy,
 move chances out of Minsk, turn-back probabilities, the relative pull of Lithuania, Latvia and
-the Bruzgi camp, the pull and start date of the organised surge into Lithuania). A date
+the Bruzgi camp, the pull and start date of the organised surge into Lithuania, the memory and
+strength of the turn-back feedback). A date
 parameter is searched as a day number within the window FACTS.md gives for it. The loss
 compares like with like (observed/targets.yml): for each fitted observed series, the mean squared
 log ratio of simulated to observed values, averaged over the series, and over ``--seeds`` seeded
@@ -18,7 +19,9 @@ Latin hypercube picks a start, then Nelder–Mead refines it. Only the observati
 ``observed/`` are used; series marked ``fit: false`` are scored, not fitted.
 
 With ``--write`` the fitted values replace the calibrated values in ``policies.yml`` and the
-fit is documented in ``calibration.md``.
+fit is documented in ``calibration.md``. ``--fix NAME=VALUE`` holds a parameter instead of
+fitting it, for ablations (e.g. ``--fix feedback_power=0``: the model without turn-back
+feedback); it cannot be combined with ``--write``.
 """
 
 from __future__ import annotations
@@ -53,14 +56,22 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "minsk_movechance_surge": (0.005, 1.0),
     "lt_surge_pull": (1.0, 100.0),
     "lt_surge_from": (151.0, 211.0),  # a date: 2021-06-01 .. 2021-07-31 (FACTS: "Jun-Jul 2021")
-    "pull_lt": (0.02, 3.0),
-    "pull_lv": (0.02, 3.0),
+    # with the feedback below these are the pulls of an open border; a border turning most
+    # people back is weighted down by the feedback, so they may exceed Poland's (10, not 3)
+    "pull_lt": (0.02, 10.0),
+    "pull_lv": (0.02, 10.0),
     "bruzgi_pull": (1.0, 300.0),
     "turnback_pl_early": (0.01, 0.95),
     "turnback_pl": (0.3, 0.99),
     "turnback_pl_law": (0.3, 0.995),
     "turnback_lt": (0.3, 0.999),
     "turnback_lv": (0.3, 0.999),
+    # Word of mouth about which border is passable (policies.yml `feedback`). Half-life: news
+    # travels within days through messaging groups, and a memory much longer than two months
+    # could not follow the shifts between Aug and Nov that FACTS reports. Power 0 is no
+    # feedback (the previous model); 3 makes a border with half the success rate draw 1/8.
+    "feedback_half_life": (1.0, 60.0),
+    "feedback_power": (0.0, 3.0),
 }
 DATES = {"lt_surge_from"}  # searched as days after 1 Jan 2021, written as dates
 YEAR_START = date(2021, 1, 1)
@@ -74,8 +85,12 @@ def _as_policy_value(name: str, value: float) -> float | date:
     return value
 
 
+_FIXED: dict[str, float] = {}  # parameters held at a value (--fix), passed to every run
+
+
 def _run_seed(args: tuple[dict, int]) -> tuple[float, list]:
     params, seed = args
+    params = {**params, **_FIXED}
     sc = load_scenario(HERE, settings_overrides=FAST,
                        parameters={n: _as_policy_value(n, v) for n, v in params.items()})
     targets = load_targets(OBSERVED)
@@ -140,7 +155,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--maxfev", type=int, default=300, help="Nelder-Mead evaluations")
     ap.add_argument("--jobs", type=int, default=1, help="processes running seeds side by side")
     ap.add_argument("--write", action="store_true", help="update policies.yml, calibration.md")
+    ap.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
+                    help="hold a parameter at a value instead of fitting it (an ablation, e.g. "
+                         "feedback_power=0); not with --write")
     args = ap.parse_args(argv)
+    global _FIXED
+    for item in args.fix:
+        name, _, value = item.partition("=")
+        if name not in BOUNDS or not value:
+            raise SystemExit(f"--fix {item}: expected NAME=VALUE with NAME one of "
+                             f"{', '.join(BOUNDS)}")
+        BOUNDS.pop(name)
+        _FIXED = {**_FIXED, name: float(value)}
+    if _FIXED and args.write:
+        raise SystemExit("--fix is an ablation: it does not write policies.yml")
     global _POOL
     if args.jobs > 1:
         import multiprocessing

@@ -9,7 +9,9 @@ Daily order (Flee 3.1's, extended by our policies; see docs/model.md), for day t
    spawn decay; scheduled arrivals (policies) enter at their places.
 3. Closures and blocks: links, locations, borders and camps close or reopen if day t is their
    start or end; people whose detention ends today are released (or removed).
-4. Attractiveness of every place and move chances for day t.
+4. Attractiveness of every place and move chances for day t; places listed under ``feedback``
+   are weighted by the recent success rate at their border (from yesterday's and earlier
+   attempts and entries, exponentially weighted; `borderflow.policy.FeedbackMemory`).
 5. Departures: people standing at a place leave with its move chance and pick a route (one
    binomial and one multinomial per group of interchangeable people). A route to a camp at ≥ 95 %
    of capacity is abandoned for the day. On a border crossing each traversal is an attempt, turned
@@ -42,7 +44,7 @@ from borderflow.network import (
     no_chain_thresholds,
 )
 from borderflow.params import Settings
-from borderflow.policy import PolicySchedule, compile_policies
+from borderflow.policy import FeedbackMemory, PolicySchedule, compile_policies
 from borderflow.results import Events, Results, atomic_write
 from borderflow.scenario.model import Scenario
 from borderflow.scenario.series import spawn_schedule
@@ -162,6 +164,9 @@ class Simulation:
         rng = np.random.Generator(np.random.PCG64(seq))
         self.day_seeds = rng.integers(0, 2**32 - 1, size=max(self.days, 1), dtype=np.uint64)
         self.stats = np.zeros(4, dtype=np.int64)  # chain rounds, chained groups (diagnostics)
+        # the factors the feedback section applied, per day and entry (diagnostics and tests)
+        n_fb = 0 if self.policy.feedback_links is None else self.policy.feedback_links.shape[0]
+        self.feedback_factors = np.ones((self.days, n_fb))
 
     # -- set-up --------------------------------------------------------------------------------
     def _new_state(self) -> _State:
@@ -266,6 +271,7 @@ class Simulation:
         priority = gave_up_cls.astype(np.int64)
         ring = state.hold.shape[1]
         capacity = net.capacity
+        memory = FeedbackMemory(pol)  # rebuilt from the recorded events when resuming
 
         for t in range(state.day, T):
             kernel.seed(int(self.day_seeds[t]))
@@ -336,6 +342,10 @@ class Simulation:
             score = self._scores(state, decay)
             if pol.attractiveness is not None:
                 score = score * pol.attractiveness[t]
+            if pol.feedback_links is not None:
+                memory.catch_up(rec.link_events, t)
+                self.feedback_factors[t] = memory.factors(t)
+                score = score * memory.score_factors(t, L)
             mc = state.base_mc
             if mv.movechance_pop_scale_factor:
                 mc = mc * (np.maximum(state.pop, capacity) / mv.movechance_pop_base) \

@@ -3,7 +3,9 @@
 `compile_policies` turns a scenario's `Policies` (dates already turned into days) and its
 `Network` into arrays indexed by day, link and location: scheduled arrivals per day, turn-back
 probabilities and daily capacities of crossings, one-way blocks, exposed places and temperatures,
-detention delays, return flights and voluntary return rates. Without a ``policies.yml`` the
+detention delays, return flights and voluntary return rates; and, for the ``feedback`` section,
+which links and places each entry reads and multiplies (`FeedbackMemory` keeps its running
+counts during a run). Without a ``policies.yml`` the
 schedule is empty and the engine runs Flee's rules alone.
 """
 
@@ -15,6 +17,7 @@ from functools import cached_property
 
 import numpy as np
 
+from borderflow.kernel import EV_ATTEMPTS, EV_ENTRIES
 from borderflow.network import Network
 from borderflow.scenario.policies import Policies, step_values
 
@@ -51,6 +54,11 @@ class PolicySchedule:
     exposed_days: np.ndarray | None = None  # bool[T, L]
     attractiveness: np.ndarray | None = None  # float[T, L] score multipliers, None = all 1
     movechance: np.ndarray | None = None  # float[T, L] move chances replacing Flee's, NaN = keep
+    feedback_links: np.ndarray | None = None  # float[F, K]: 1 on the entry's crossing links
+    feedback_places: np.ndarray | None = None  # bool[F, L]: places whose score it multiplies
+    feedback_decay: np.ndarray | None = None  # float[F]: 0.5 ** (1 / half-life)
+    feedback_power: np.ndarray | None = None  # float[F]
+    feedback_active: np.ndarray | None = None  # bool[T, F]: days on which the factor applies
 
     @property
     def n_groups(self) -> int:
@@ -174,7 +182,24 @@ def compile_policies(policies: Policies | None, net: Network, days: int) -> Poli
             end = T if m.end < 0 else min(m.end, T)
             for name in m.locations:
                 movechance[max(m.start, 0):end, net.index[name]] = m.value
+    fb: dict[str, np.ndarray] = {}
+    if p.feedback:
+        F = len(p.feedback)
+        fb = {"feedback_links": np.zeros((F, K)), "feedback_places": np.zeros((F, L), bool),
+              "feedback_decay": np.zeros(F), "feedback_power": np.zeros(F),
+              "feedback_active": np.zeros((T, F), bool)}
+        for f, e in enumerate(p.feedback):
+            for g in e.groups:
+                if g not in groups:
+                    raise ValueError(f"feedback: no crossing in group {g!r}")
+                fb["feedback_links"][f, link_cross == groups.index(g) + 1] = 1.0
+            for name in e.places:
+                fb["feedback_places"][f, net.index[name]] = True
+            fb["feedback_decay"][f] = 0.5 ** (1.0 / e.half_life_days)
+            fb["feedback_power"][f] = e.power
+            fb["feedback_active"][max(e.start, 0):(T if e.end < 0 else min(e.end, T)), f] = True
     return PolicySchedule(
+        **fb,
         attractiveness=attract, movechance=movechance,
         origins=origins, arrivals=arrivals, arrival_loc=arrival_loc,
         arrival_origin=arrival_origin, link_cross=link_cross, turnback_prob=tb_prob,
@@ -186,6 +211,56 @@ def compile_policies(policies: Policies | None, net: Network, days: int) -> Poli
         give_up_daily=(1.0 / p.give_up_after_days) if p.give_up_after_days else 0.0,
         groups=tuple(groups), exposed_days=exposed_days,
     )
+
+
+class FeedbackMemory:
+    """Running, exponentially weighted attempts and entries of each ``feedback`` entry.
+
+    On day t the memory holds, per entry, ``A = Σ_{s<t} d^(t-1-s) attempts_s`` and the same sum
+    ``E`` of entries over the entry's crossing links (``d = 0.5 ** (1 / half-life)``): today's
+    events count from tomorrow on, so the day's order stays causal. The factor on the listed
+    places' scores is ``(E / A) ** power`` (success 1 while ``A`` is 0) on the entry's active
+    days, 1 otherwise. Arrays only: the cost is F × K a day.
+    """
+
+    def __init__(self, schedule: PolicySchedule) -> None:
+        self.s = schedule
+        F = 0 if schedule.feedback_links is None else schedule.feedback_links.shape[0]
+        self.attempts = np.zeros(F)
+        self.entries = np.zeros(F)
+        self.through = 0  # events of days < through are in the sums
+
+    def catch_up(self, link_events: np.ndarray, day: int) -> None:
+        """Add the events of every day before ``day`` not yet counted (``link_events[t, e, k]``)."""
+        s = self.s
+        if s.feedback_links is None:
+            return
+        while self.through < day:
+            ev = link_events[self.through]
+            self.attempts = s.feedback_decay * self.attempts + s.feedback_links @ ev[EV_ATTEMPTS]
+            self.entries = s.feedback_decay * self.entries + s.feedback_links @ ev[EV_ENTRIES]
+            self.through += 1
+
+    def success(self) -> np.ndarray:
+        """Weighted share of attempts that got through, per entry (1 without attempts)."""
+        ok = self.attempts > 0
+        return np.where(ok, self.entries / np.where(ok, self.attempts, 1.0), 1.0)
+
+    def factors(self, day: int) -> np.ndarray:
+        """Per entry: today's factor on its places' scores (1 on inactive days)."""
+        s = self.s
+        assert s.feedback_power is not None and s.feedback_active is not None
+        f = self.success() ** s.feedback_power
+        return np.where(s.feedback_active[day], f, 1.0)
+
+    def score_factors(self, day: int, n_locations: int) -> np.ndarray:
+        """Per location: the product of today's factors of the entries listing it."""
+        out = np.ones(n_locations)
+        assert self.s.feedback_places is not None
+        for f, factor in enumerate(self.factors(day)):
+            if factor != 1.0:
+                out[self.s.feedback_places[f]] *= factor
+        return out
 
 
 @dataclass(frozen=True)

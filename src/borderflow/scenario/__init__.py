@@ -44,7 +44,9 @@ def load_scenario(path: str | Path, *, settings_overrides: Mapping | None = None
         scenario = dataclasses.replace(scenario, name=f"{scenario.name}:{name}")
     names = {loc.name for loc in scenario.locations}
     policies = load_policies(scenario.path, scenario.start_date, names,
-                             parameter_overrides=parameters)
+                             parameter_overrides=parameters,
+                             location_countries={loc.name: loc.country
+                                                 for loc in scenario.locations})
     if policies is None:
         if parameters:
             raise ScenarioError.single("policies.yml", "not found (expected a policies.yml "

@@ -11,6 +11,8 @@ A scenario folder may hold a ``policies.yml`` beside Flee's files. It describes,
 - ``zones``: places where people sleep exposed, and a daily minimum temperature;
 - ``detention``: places that hold arrivals for a number of days, then release or remove them;
 - ``returns``: return flights (seats on dates) and daily voluntary return rates;
+- ``feedback``: places whose attractiveness follows the recent success rate at a border
+  (see `borderflow.scenario.feedback`);
 - ``parameters``: named numbers that any numeric field can refer to as ``$name``, so a
   calibration can change them without editing the file.
 
@@ -32,6 +34,7 @@ from typing import Any
 import yaml
 
 from borderflow.scenario.errors import Problem, ScenarioError
+from borderflow.scenario.feedback import Feedback, crossing_groups, read_feedback
 
 FILE_NAME = "policies.yml"
 
@@ -189,6 +192,7 @@ class Policies:
     series: tuple[SeriesDef, ...] = ()
     attractiveness: tuple[Attractiveness, ...] = ()
     movechance: tuple[MoveChance, ...] = ()
+    feedback: tuple[Feedback, ...] = ()
 
     @property
     def origins(self) -> tuple[str, ...]:
@@ -384,12 +388,17 @@ def _parameter_value(value: Any) -> float | date | None:
 
 
 SECTIONS = ("parameters", "arrivals", "crossings", "attempts", "blocks", "zones", "detention",
-            "returns", "series", "attractiveness", "movechance")
+            "returns", "series", "attractiveness", "movechance", "feedback")
 
 
 def load_policies(root: Path, start: date, location_names: set[str], *,
-                  parameter_overrides: Mapping[str, Any] | None = None) -> Policies | None:
-    """Read ``root/policies.yml`` if it exists; ``None`` when the scenario has none."""
+                  parameter_overrides: Mapping[str, Any] | None = None,
+                  location_countries: Mapping[str, str] | None = None) -> Policies | None:
+    """Read ``root/policies.yml`` if it exists; ``None`` when the scenario has none.
+
+    ``location_countries`` (name → country) resolves the default border group of a crossing
+    (the country entered), which the ``feedback`` section may name.
+    """
     path = root / FILE_NAME
     if not path.exists():
         return None
@@ -444,13 +453,16 @@ def load_policies(root: Path, start: date, location_names: set[str], *,
     series = _series(r, top.get("series") or [])
     attract = _attractiveness(r, top.get("attractiveness") or [], location_names, root)
     movechance = _movechance(r, top.get("movechance") or [])
+    feedback = read_feedback(r, top.get("feedback") or [],
+                             crossing_groups(crossings, location_countries))
     if r.problems:
         raise ScenarioError(r.problems)
     return Policies(parameters=dict(params), arrivals=arrivals, crossings=crossings,
                     give_up_after=give_up_after, give_up_after_days=give_up_days,
                     blocks=blocks, exposed=exposed, temperature=temperature,
                     detentions=detentions, return_flights=flights, voluntary_returns=voluntary,
-                    series=series, attractiveness=attract, movechance=movechance)
+                    series=series, attractiveness=attract, movechance=movechance,
+                    feedback=feedback)
 
 
 def _items(r: _Reader, value: Any, path: tuple) -> list[tuple[tuple, Any]]:
