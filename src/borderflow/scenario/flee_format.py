@@ -419,6 +419,21 @@ def _read_closures(col: _Collector, path: Path, locations: dict[str, Location], 
     return out
 
 
+def _plain_intensities(cells: list[str], rule: ColumnRule) -> bool:
+    """True if every cell is a finite number in the rule's range (the common case, checked
+    in one pass; any doubt sends the row through `check_cell` cell by cell)."""
+    try:
+        values = np.array([float(c) for c in cells])
+    except ValueError:
+        return False
+    if not np.all(np.isfinite(values)):
+        return False
+    if rule.low is not None and (np.any(values < rule.low)
+                                 or (rule.low_open and np.any(values == rule.low))):
+        return False
+    return rule.high is None or not np.any(values > rule.high)
+
+
 def _read_conflicts(col: _Collector, path: Path, known: set[str], length: int | None,
                     period_file: str, locfile: str) -> ConflictTable | None:
     what = "a header '#Day,<location>,...' and one row of intensities per day from day 0"
@@ -470,8 +485,9 @@ def _read_conflicts(col: _Collector, path: Path, known: set[str], length: int | 
         if any(cells[len(header):]):
             col.add(f, line, len(header) + 1, f"row has {len(cells) - 1} values "
                     f"(expected {len(columns)}, one per column of the header)")
-        for j in range(1, len(header)):
-            col.cell(f, line, intensity_rule, cells[j], column=j + 1)
+        if not _plain_intensities(cells[1:len(header)], intensity_rule):
+            for j in range(1, len(header)):  # one cell at a time, to say which is wrong
+                col.cell(f, line, intensity_rule, cells[j], column=j + 1)
         for k, (j, _name) in enumerate(ok_columns):
             values[day, k] = max(parse_number(cells[j]) or 0.0, 0.0)
     if not rows:
