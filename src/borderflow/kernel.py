@@ -575,6 +575,29 @@ def _ck_room(ck_link, ck_prog, ck_state, ck_flags, ck_n, need):
             _grow(ck_flags, size), _grow(ck_n, size))
 
 
+@nb.njit(**_OPTS)
+def _d_room(d_kind, d_state, d_cls, d_used, d_n, d_cont, need):
+    """Grow the deferred items' arrays to hold ``need`` items (between loops, see `_wl_room`)."""
+    size = d_n.shape[0]
+    if need <= size:
+        return d_kind, d_state, d_cls, d_used, d_n, d_cont
+    size = max(2 * size, need + 16)
+    return (_grow(d_kind, size), _grow(d_state, size), _grow(d_cls, size), _grow(d_used, size),
+            _grow(d_n, size), _grow(d_cont, size))
+
+
+@nb.njit(**_HOT)
+def _d_put(d_kind, d_state, d_cls, d_used, d_n, d_cont, n_d, kind, state, c, used, cnt, cont):
+    """Append a deferred item (the caller has made room); returns the new count."""
+    d_kind[n_d] = kind
+    d_state[n_d] = state
+    d_cls[n_d] = c
+    d_used[n_d] = used
+    d_n[n_d] = cnt
+    d_cont[n_d] = cont
+    return n_d + 1
+
+
 @nb.njit(**_HOT)
 def _route_weights(loc, ptr, cand_final, cand_dist, cand_home, score, fp, w0, w0_ok):
     """Today's weights of ``loc``'s candidates without the capacity factor (once per day)."""
@@ -718,18 +741,16 @@ def _set_out(rng, k, c, x, s, loc_n, flag, act, occ, state_loc, link_cross, tb_p
 @nb.njit(**_LEAF)
 def _admit(rng, ns, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, det_cap, det_prob,
            det_held, adm):
-    """``cnt`` people of class ``c`` arrive in state ``ns``; returns how many are free to go on.
+    """``cnt`` people of class ``c`` arrive in state ``ns`` at a detention place; returns how
+    many are free to go on (see `_arrive`).
 
-    At a detention place each arrival is held with probability ``det_prob`` (up to its
-    capacity); today's admissions are counted in ``adm[place, class]`` and given their
-    detention lengths at the end of the day (`_assign_delays`).
+    Each arrival is held with probability ``det_prob`` (up to the place's capacity); today's
+    admissions are counted in ``adm[place, class]`` and given their detention lengths at the
+    end of the day (`_assign_delays`).
     """
     loc = state_loc[ns]
     occ[loc] += cnt
     d = det_of_loc[loc]
-    if d < 0:
-        _add(loc_n, flag, act, ns, c, cnt)
-        return cnt
     admitted = binom(rng, cnt, det_prob[d])
     if det_cap[d] >= 0:
         room = det_cap[d] - det_held[d]
@@ -744,6 +765,20 @@ def _admit(rng, ns, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, det_ca
         adm[d, c] += admitted
         det_held[d] += admitted
     return free
+
+
+@nb.njit(**_HOT)
+def _arrive(rng, ns, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, det_cap, det_prob,
+            det_held, adm):
+    """``cnt`` people of class ``c`` arrive in state ``ns``; returns how many are free to go on:
+    all of them, except at a detention place (`_admit`)."""
+    loc = state_loc[ns]
+    if det_of_loc[loc] >= 0:
+        return _admit(rng, ns, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc, det_cap,
+                      det_prob, det_held, adm)
+    _add(loc_n, flag, act, ns, c, cnt)
+    occ[loc] += cnt
+    return cnt
 
 
 @nb.njit(**_LEAF)
@@ -987,9 +1022,12 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             groups = 1
     n_states = loc_n.shape[0]
     s_sens = np.full(n_states if groups > 1 else 0, -1, dtype=np.int8)
-    # Deferred items: kind 0 people standing in a state who have not yet decided to move on,
-    # kind 1 people arriving at a state (km used ``d_used``, ``d_cont``: may hop on after).
-    d_cap = 64
+    # Deferred items, by kind: 0 people standing in state ``d_state`` who have not yet decided
+    # to move on; 1 an arrival from link arrival ``d_state`` (its index), 2 the same for a link
+    # that closed (back to its start); 3 people arriving at state ``d_state`` after a chained
+    # hop. ``d_used``: km used today; ``d_cont``: whether they may hop on after arriving.
+    # Room for every link arrival (deferred at once when its place is sensitive).
+    d_cap = max(64, n_a + 1)
     d_kind = np.empty(d_cap, dtype=np.int64)
     d_state = np.empty(d_cap, dtype=np.int64)
     d_cls = np.empty(d_cap, dtype=np.int64)
@@ -997,15 +1035,6 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
     d_n = np.empty(d_cap, dtype=np.int64)
     d_cont = np.empty(d_cap, dtype=np.bool_)
     n_d = 0
-    # link arrivals at a sensitive place (all, with all_sens) are deferred at once
-    if n_a + 1 > d_cap:
-        d_cap = 2 * (n_a + 1)
-        d_kind = _grow(d_kind, d_cap)
-        d_state = _grow(d_state, d_cap)
-        d_cls = _grow(d_cls, d_cap)
-        d_used = _grow(d_used, d_cap)
-        d_n = _grow(d_n, d_cap)
-        d_cont = _grow(d_cont, d_cap)
     first_now = np.ones(n_a, dtype=np.bool_)
     if groups > 1:
         for i in range(n_a):
@@ -1015,15 +1044,11 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             s = a_state[i]
             if all_sens or sens[state_loc[s]]:
                 first_now[i] = False
-                k = a_link[i]
-                used = link_len[k] - a_prev[i]
-                d_kind[n_d] = 1 if (a_flags[i] & DOOMED) == 0 else 2
-                d_state[n_d] = i  # the arrival's index; resolved when its round comes
-                d_cls[n_d] = cls_travelled[a_flags[i] >> 1]
-                d_used[n_d] = used
-                d_n[n_d] = a_n[i]
-                d_cont[n_d] = _below(used, a_speed[i], scale)
-                n_d += 1
+                used = link_len[a_link[i]] - a_prev[i]
+                n_d = _d_put(d_kind, d_state, d_cls, d_used, d_n, d_cont, n_d,
+                             1 if (a_flags[i] & DOOMED) == 0 else 2, i,
+                             cls_travelled[a_flags[i] >> 1], used, a_n[i],
+                             _below(used, a_speed[i], scale))
 
     # The worklist of chained arrivals is one queue of (state, class, km used today) -> count,
     # handled first in, first out. Arrivals at a key that is still waiting in the queue join it
@@ -1075,13 +1100,8 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                     continue
                 ev[EV_ARRIVALS, k] += cnt
                 s = a_state[i]
-                if det_of_loc[state_loc[s]] < 0:
-                    _add(loc_n, flag, act, s, c, cnt)
-                    occ[state_loc[s]] += cnt
-                    free = cnt
-                else:
-                    free = _admit(rng, s, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc,
-                                  det_cap, det_prob, det_held, adm)
+                free = _arrive(rng, s, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc,
+                               det_cap, det_prob, det_held, adm)
                 used = link_len[k] - a_prev[i]
                 if free > 0 and _below(used, a_speed[i], scale):
                     n_q = _wl_add(table, mask, q_state, q_cls, q_used, q_n, q_slot, n_q, s, c,
@@ -1110,13 +1130,8 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                     s = a_state[ia]
                 else:  # kind 3: a chained arrival at state d_state
                     s = d_state[i]
-                if det_of_loc[state_loc[s]] < 0:
-                    _add(loc_n, flag, act, s, c, cnt)
-                    occ[state_loc[s]] += cnt
-                    free = cnt
-                else:
-                    free = _admit(rng, s, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc,
-                                  det_cap, det_prob, det_held, adm)
+                free = _arrive(rng, s, c, cnt, loc_n, flag, act, occ, state_loc, det_of_loc,
+                               det_cap, det_prob, det_held, adm)
                 if free > 0 and d_cont[i]:
                     n_q = _wl_add(table, mask, q_state, q_cls, q_used, q_n, q_slot, n_q, s, c,
                                   _canon(d_used[i], state_loc[s], scale, th_ptr, th_val,
@@ -1134,14 +1149,9 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             if n_ck + more > ck_n.shape[0]:
                 ck_link, ck_prog, ck_state, ck_flags, ck_n = _ck_room(
                     ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck + more)
-            if defer and n_d + more + (j1 - head) > d_kind.shape[0]:
-                d_cap = 2 * (n_d + more + (j1 - head))
-                d_kind = _grow(d_kind, d_cap)
-                d_state = _grow(d_state, d_cap)
-                d_cls = _grow(d_cls, d_cap)
-                d_used = _grow(d_used, d_cap)
-                d_n = _grow(d_n, d_cap)
-                d_cont = _grow(d_cont, d_cap)
+            if defer:
+                d_kind, d_state, d_cls, d_used, d_n, d_cont = _d_room(
+                    d_kind, d_state, d_cls, d_used, d_n, d_cont, n_d + more + (j1 - head))
             for j in range(head, j1):
                 table[q_slot[j]] = -1  # handled: later arrivals at this key start a new entry
                 s = q_state[j]
@@ -1149,13 +1159,8 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                 loc = state_loc[s]
                 if defer and _state_sensitive(s, s_sens, sens, state_loc, n_loc, ptr,
                                               cand_final, plan_final):
-                    d_kind[n_d] = 0
-                    d_state[n_d] = s
-                    d_cls[n_d] = c
-                    d_used[n_d] = q_used[j]
-                    d_n[n_d] = q_n[j]
-                    d_cont[n_d] = True
-                    n_d += 1
+                    n_d = _d_put(d_kind, d_state, d_cls, d_used, d_n, d_cont, n_d, 0, s, c,
+                                 q_used[j], q_n[j], True)
                     continue
                 movers = binom(rng, q_n[j], mc[loc])
                 if movers == 0:
@@ -1193,22 +1198,11 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                             ev[EV_ARRIVALS, k] += c2
                             u2 = u + link_len[k]
                             if defer and sens[state_loc[ns]]:
-                                d_kind[n_d] = 3
-                                d_state[n_d] = ns
-                                d_cls[n_d] = c
-                                d_used[n_d] = u2
-                                d_n[n_d] = c2
-                                d_cont[n_d] = _below(u2, speed, scale)
-                                n_d += 1
+                                n_d = _d_put(d_kind, d_state, d_cls, d_used, d_n, d_cont,
+                                             n_d, 3, ns, c, u2, c2, _below(u2, speed, scale))
                                 continue
-                            if det_of_loc[state_loc[ns]] < 0:
-                                _add(loc_n, flag, act, ns, c, c2)
-                                occ[state_loc[ns]] += c2
-                                free = c2
-                            else:
-                                free = _admit(rng, ns, c, c2, loc_n, flag, act, occ,
-                                              state_loc, det_of_loc, det_cap, det_prob,
-                                              det_held, adm)
+                            free = _arrive(rng, ns, c, c2, loc_n, flag, act, occ, state_loc,
+                                           det_of_loc, det_cap, det_prob, det_held, adm)
                             if free > 0 and _below(u2, speed, scale):
                                 n_q = _wl_add(table, mask, q_state, q_cls, q_used, q_n, q_slot,
                                               n_q, ns, c,
