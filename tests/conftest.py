@@ -72,6 +72,7 @@ def write_toy_scenario(
     camps: Mapping[str, Sequence[tuple[str | date, int]]] | None = AUTO,
     corrections: Sequence[tuple[str, str]] | None = None,
     settings: Mapping[str, Any] | None = None,
+    policies: Mapping[str, Any] | None = None,
     layout: str = "flee31",
 ) -> Path:
     """Write a valid Flee-format scenario folder ``folder/name`` and return its path.
@@ -88,6 +89,7 @@ def write_toy_scenario(
     - ``camps``: ``{camp: [(date, count)]}``; by default ``[(start_date, 0)]`` for every camp.
     - ``corrections``: ``[(camp, date)]`` rows of registration_corrections.csv.
     - ``settings``: a simsetting.yml mapping (``None``: no file, Flee's defaults).
+    - ``policies``: a policies.yml mapping, written in its key order (``None``: no file).
     - ``layout``: ``"flee31"`` (input_csv/ + conflict_period.csv), ``"sim_period"``
       (input_csv/ + sim_period.csv) or ``"flat"`` (every file in the folder itself).
     """
@@ -140,6 +142,9 @@ def write_toy_scenario(
     if settings is not None:
         (root / "simsetting.yml").write_text(yaml.safe_dump(dict(settings), sort_keys=False),
                                              encoding="utf-8")
+    if policies is not None:
+        (root / "policies.yml").write_text(yaml.safe_dump(dict(policies), sort_keys=False),
+                                           encoding="utf-8")
     return root
 
 

@@ -25,11 +25,9 @@ BLOCK_RETURN = [{"from": "F", "to": "M", "start": 0}, {"from": "P", "to": "F", "
 
 
 def scenario(tmp_path, write_scenario, policies: dict, length: int = 8, name: str = "b"):
-    folder = write_scenario(tmp_path, name=name, locations=LOCATIONS, routes=ROUTES,
-                            conflicts=None, refugees=None, length=length, settings=SETTINGS)
-    (folder / "policies.yml").write_text(yaml.safe_dump(policies, sort_keys=False),
-                                         encoding="utf-8")
-    return folder
+    return write_scenario(tmp_path, name=name, locations=LOCATIONS, routes=ROUTES,
+                          conflicts=None, refugees=None, length=length, settings=SETTINGS,
+                          policies=policies)
 
 
 def run(folder, seed: int = 1, **params):

@@ -6,7 +6,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-import yaml
 
 from borderflow import kernel
 from borderflow.engine import Simulation
@@ -85,17 +84,14 @@ ROUTES = [("S1", "H", 30), ("S2", "H", 40), ("H", "X1", 100), ("X1", "X2", 100),
 
 
 def forced_scenario(tmp_path, write_scenario):
-    folder = write_scenario(tmp_path, name="forced", locations=LOCATIONS, routes=ROUTES,
-                            conflicts=None, refugees=None, length=12,
-                            settings={"move_rules": {"camp_movechance": 0.0}})
     blocks = [{"from": b, "to": a, "start": 0} for a, b, _ in ROUTES]
     arrivals = [{"origin": "Origin-A", "to": s, "occupancy": 1.0,
                  "seats_per_week": [{"from": "2020-01-01", "value": 7 * n}]}
                 for s, n in (("S1", 5), ("S2", 7))]
-    (folder / "policies.yml").write_text(yaml.safe_dump({"blocks": blocks,
-                                                         "arrivals": arrivals}),
-                                         encoding="utf-8")
-    return folder
+    return write_scenario(tmp_path, name="forced", locations=LOCATIONS, routes=ROUTES,
+                          conflicts=None, refugees=None, length=12,
+                          settings={"move_rules": {"camp_movechance": 0.0}},
+                          policies={"blocks": blocks, "arrivals": arrivals})
 
 
 def test_merging_changes_no_count_on_forced_moves(tmp_path, write_scenario):

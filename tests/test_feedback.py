@@ -53,11 +53,9 @@ def base_policies(tb1, *, feedback: list[dict], until: str = "2020-01-03",
 
 
 def write(tmp_path, write_scenario, policies: dict, length: int = 6, name: str = "fb"):
-    folder = write_scenario(tmp_path, name=name, locations=LOCATIONS, routes=ROUTES,
-                            conflicts=None, refugees=None, length=length, settings=SETTINGS)
-    (folder / "policies.yml").write_text(yaml.safe_dump(policies, sort_keys=False),
-                                         encoding="utf-8")
-    return folder
+    return write_scenario(tmp_path, name=name, locations=LOCATIONS, routes=ROUTES,
+                          conflicts=None, refugees=None, length=length, settings=SETTINGS,
+                          policies=policies)
 
 
 def test_blocked_border_loses_its_pull_after_the_first_turn_backs(tmp_path, write_scenario):
