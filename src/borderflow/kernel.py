@@ -60,7 +60,7 @@ N_EVENTS = 4
 
 # Slots of the work counters ``stats`` (summed over days; they depend on the network and the
 # number of non-empty groups, never on how many people a group holds).
-S_CHAIN_ROUNDS = 0  # rounds of chained hops
+S_CHAIN_ROUNDS = 0  # phases and capacity rounds in which chained hops were handled
 S_CHAINED_GROUPS = 1  # groups handled in chained hops
 S_COHORTS = 2  # cohorts moved along links
 S_GROUPS = 3  # non-empty (state, class) groups that drew departures
