@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from borderflow import kernel
+from borderflow import kconst
 from borderflow.engine import Simulation
 from borderflow.scenario import load_scenario
 
@@ -99,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             ev = res.events
             st = sim.stats / args.days
             rows.append((int(res.total_spawned[-1]), wall / args.days * 1e3,
-                         cpu / args.days * 1e3, st[kernel.S_GROUPS], st[kernel.S_COHORTS],
-                         st[kernel.S_CHAINED_GROUPS], sim.classes.n,
+                         cpu / args.days * 1e3, st[kconst.S_GROUPS], st[kconst.S_COHORTS],
+                         st[kconst.S_CHAINED_GROUPS], sim.classes.n,
                          int(ev.attempts.sum()), int(res.removed.sum())))
     ref = min(rows, key=lambda r: abs(math.log10(max(r[0], 1)) - 7))
     print(f"Border network of {len(PLACES)} places, {args.days} days, seed {args.seed}; "

@@ -148,6 +148,14 @@ def write_toy_scenario(
     return root
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_kernels() -> None:
+    """Build the ahead-of-time kernels (if not yet built) before the first test, not inside one."""
+    from borderflow import accel
+
+    accel.kernels()
+
+
 @pytest.fixture
 def write_scenario():
     """The `write_toy_scenario` function: ``write_scenario(tmp_path, routes=[...], ...)``."""

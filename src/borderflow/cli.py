@@ -88,12 +88,12 @@ def run(
     # One simulation uses no threaded linear algebra: do not start a pool of BLAS threads
     # (NumPy's import does, costing start-up time) unless the user asked for one.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from borderflow import kernel
+    from borderflow import accel
     from borderflow.engine import Simulation, SimulationError
     from borderflow.scenario import load_scenario
     from borderflow.scenario.errors import ScenarioError
 
-    kernel.prepare_compiler()  # this process compiles no linear algebra: skip SciPy's import
+    accel.prepare_single_run()  # with Numba's JIT: skip its check for a BLAS (SciPy import)
 
     try:
         overrides = _parse_sets(set_)

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from borderflow import kernel
+from borderflow import accel, kconst
 from borderflow.network import (
     Network,
     StateRegistry,
@@ -48,6 +48,8 @@ from borderflow.policy import FeedbackMemory, PolicySchedule, compile_policies
 from borderflow.results import Events, Results, atomic_write
 from borderflow.scenario.model import Scenario
 from borderflow.scenario.series import spawn_schedule
+
+_k = accel.kernels  # the compiled kernels (ahead of time, or Numba's JIT)
 
 CHECKPOINT_VERSION = 1
 
@@ -109,7 +111,7 @@ class _State:
     loc_n: np.ndarray
     occ: np.ndarray
     flag: np.ndarray  # uint8[states, classes]: (state, class) is in the active list
-    act: np.ndarray  # int64[1 + 2 * states * classes]: the active list (see kernel._add)
+    act: np.ndarray  # int64[1 + 2 * states * classes]: the active list (see borderflow.kernel._add)
     ck: list[np.ndarray]
     n_ck: int
     hold: np.ndarray
@@ -237,18 +239,18 @@ class Simulation:
         table = build_route_table(net, state.link_open, registry, st, pol.link_cross)
         _fit_states(state, registry.n_states)
 
-        fp = np.zeros(kernel.N_FPARAMS)
-        fp[kernel.P_WEIGHT_SOFTENING] = mv.weight_softening
-        fp[kernel.P_SOFTENING] = mv.softening
-        fp[kernel.P_DISTANCE_POWER] = mv.distance_power
-        fp[kernel.P_WEIGHT_POWER] = mv.weight_power
-        fp[kernel.P_WALK_SPEED] = mv.max_walk_speed
-        fp[kernel.P_CAPACITY_BUFFER] = mv.capacity_buffer
-        fp[kernel.P_CHAIN_SCALE] = self.chain.scale
-        ip = np.zeros(kernel.N_IPARAMS, dtype=np.int64)
-        ip[kernel.I_START_ON_FOOT] = int(mv.start_on_foot)
-        ip[kernel.I_BUDGET_MODE] = int(st.engine.chained_hop_credit == "budget")
-        ip[kernel.I_GROUPS] = st.engine.capacity_rounds
+        fp = np.zeros(kconst.N_FPARAMS)
+        fp[kconst.P_WEIGHT_SOFTENING] = mv.weight_softening
+        fp[kconst.P_SOFTENING] = mv.softening
+        fp[kconst.P_DISTANCE_POWER] = mv.distance_power
+        fp[kconst.P_WEIGHT_POWER] = mv.weight_power
+        fp[kconst.P_WALK_SPEED] = mv.max_walk_speed
+        fp[kconst.P_CAPACITY_BUFFER] = mv.capacity_buffer
+        fp[kconst.P_CHAIN_SCALE] = self.chain.scale
+        ip = np.zeros(kconst.N_IPARAMS, dtype=np.int64)
+        ip[kconst.I_START_ON_FOOT] = int(mv.start_on_foot)
+        ip[kconst.I_BUDGET_MODE] = int(st.engine.chained_hop_credit == "budget")
+        ip[kconst.I_GROUPS] = st.engine.capacity_rounds
         # Flee 3.1: awareness 0 returns a route Flee cannot follow, so nobody ever moves.
         frozen = mv.awareness_level == 0
 
@@ -274,7 +276,7 @@ class Simulation:
         memory = FeedbackMemory(pol)  # rebuilt from the recorded events when resuming
 
         for t in range(state.day, T):
-            kernel.seed(int(self.day_seeds[t]))
+            _k().seed(int(self.day_seeds[t]))
             removed_loc = rec.removed[t]
             removed_cls = np.zeros(self.classes.n, dtype=np.int64)
 
@@ -303,7 +305,7 @@ class Simulation:
             for r, loc in enumerate(pol.arrival_loc):
                 n_in = int(pol.arrivals[t, r])
                 if n_in:
-                    kernel.add_people(state.loc_n, state.occ, state.flag, state.act,
+                    _k().add_people(state.loc_n, state.occ, state.flag, state.act,
                                       table.state_loc, loc, arrival_cls[r], n_in)
                     rec.arrivals_by_origin[t, pol.arrival_origin[r] if self.track_origins
                                            else 0] += n_in
@@ -319,7 +321,7 @@ class Simulation:
                     changed = True
                     if not reopen:  # people on it turn back when they reach its end
                         sel = state.ck[0][:state.n_ck] == k
-                        state.ck[3][:state.n_ck][sel] |= kernel.DOOMED
+                        state.ck[3][:state.n_ck][sel] |= kconst.DOOMED
             for i, make_camp, is_idp in camp_actions.get(t, ()):
                 state.camp[i] = make_camp
                 state.idp[i] = make_camp and is_idp
@@ -333,7 +335,7 @@ class Simulation:
                 table = build_route_table(net, state.link_open, registry, st, pol.link_cross)
                 _fit_states(state, registry.n_states)
             if len(pol.det_loc):
-                kernel.release_detention(state.loc_n, state.occ, state.flag, state.act,
+                _k().release_detention(state.loc_n, state.occ, state.flag, state.act,
                                          state.hold, pol.det_loc,
                                          state.det_held, t % ring, pol.det_removal,
                                          removed_loc, removed_cls)
@@ -357,7 +359,7 @@ class Simulation:
 
             # 5-6. departures and travel
             cap_left = pol.crossing_cap[t].copy()
-            res = kernel.step_day(
+            res = _k().step_day(
                 state.loc_n, state.occ, *state.ck, state.n_ck, mc, score, state.camp,
                 capacity, net.link_length, net.link_speed, net.link_walk_probability,
                 net.link_src, pol.link_cross, pol.turnback_prob[t], pol.turnback_to, cap_left,
@@ -369,33 +371,33 @@ class Simulation:
                 state.flag, state.act, self.chain.ptr, self.chain.val, self.chain.rep, fp, ip,
                 rec.link_events[t], self.stats)
             state.ck = list(res[:5])
-            state.n_ck = kernel.compact_cohorts(*state.ck, res[5])
+            state.n_ck = _k().compact_cohorts(*state.ck, res[5])
 
             # 7. removals, giving up, records
             if sp.camps_are_sinks:
-                kernel.remove_at(state.loc_n, state.occ, state.act, table.state_loc,
+                _k().remove_at(state.loc_n, state.occ, state.act, table.state_loc,
                                  np.where(state.camp, net.deactivation_probability, 0.0),
                                  all_cls, removed_loc, removed_cls)
             for loc, seats in pol.flights.get(t, ()):
-                kernel.remove_up_to(state.loc_n, state.occ, state.act, table.state_loc, loc, seats,
+                _k().remove_up_to(state.loc_n, state.occ, state.act, table.state_loc, loc, seats,
                                     priority, removed_loc, removed_cls)
             if pol.voluntary_all is not None and pol.voluntary_all[t].any():
-                kernel.remove_at(state.loc_n, state.occ, state.act, table.state_loc,
+                _k().remove_at(state.loc_n, state.occ, state.act, table.state_loc,
                                  pol.voluntary_all[t],
                                  all_cls, removed_loc, removed_cls)
             if pol.voluntary_gave_up is not None and pol.voluntary_gave_up[t].any():
-                kernel.remove_at(state.loc_n, state.occ, state.act, table.state_loc,
+                _k().remove_at(state.loc_n, state.occ, state.act, table.state_loc,
                                  pol.voluntary_gave_up[t], gave_up_cls, removed_loc,
                                  removed_cls)
             if pol.give_up_daily > 0:
-                kernel.move_class(state.loc_n, state.flag, state.act, pol.give_up_daily,
+                _k().move_class(state.loc_n, state.flag, state.act, pol.give_up_daily,
                                   attempting, cls["give_up_target"])
             day_removed = int(removed_cls.sum())
             rec.removed_total[t] = day_removed
             state.total_removed += day_removed
             for o in range(len(origins)):
                 rec.removed_by_origin[t, o] = int(removed_cls[cls["origin"] == o].sum())
-            kernel.compact_active(state.loc_n, state.flag, state.act)
+            _k().compact_active(state.loc_n, state.flag, state.act)
             self._record(state, table.state_loc, rec, t)
             state.day = t + 1
             if checkpoint is not None and checkpoint_every > 0 and (t + 1) % checkpoint_every == 0 \
@@ -409,7 +411,7 @@ class Simulation:
             location_names=net.names, link_names=tuple(net.link_name(k) for k in range(K)),
             camp_names=tuple(net.names[i] for i in np.flatnonzero(net.type_camp)),
             location_population=rec.loc_pop, link_population=rec.link_pop,
-            link_arrivals=rec.link_events[:, kernel.EV_ARRIVALS, :].copy(),
+            link_arrivals=rec.link_events[:, kconst.EV_ARRIVALS, :].copy(),
             spawned=rec.spawned, removed=rec.removed_total, initial=state.initial,
             refugee_debt=rec.debt, observed=obs, events=rec, origins=origins,
             scenario_path=str(sc.path),
@@ -429,7 +431,7 @@ class Simulation:
             j = name_to_obs.get(net.names[i])
             if j is not None and obs.day0_camp[j] > 0:
                 n0 = int(obs.day0_camp[j])
-                kernel.add_people(state.loc_n, state.occ, state.flag, state.act,
+                _k().add_people(state.loc_n, state.occ, state.flag, state.act,
                                   np.arange(net.n_locations), i, cls, n0)
                 state.initial += n0
         state.total_spawned = state.initial
@@ -453,7 +455,7 @@ class Simulation:
             new = int(per_loc.sum())
             ident = np.arange(L)
             for i in np.flatnonzero(per_loc):
-                kernel.add_people(state.loc_n, state.occ, state.flag, state.act, ident, i, cls,
+                _k().add_people(state.loc_n, state.occ, state.flag, state.act, ident, i, cls,
                                   int(per_loc[i]))
             spawned_here = per_loc
         else:
@@ -465,7 +467,7 @@ class Simulation:
                 raise SimulationError(
                     f"day {t}: {new} people to spawn but no conflict zone with population "
                     "is active (check conflicts.csv and populations)")
-            spawned_here = kernel.spawn(state.loc_n, state.occ, state.flag, state.act, weights,
+            spawned_here = _k().spawn(state.loc_n, state.occ, state.flag, state.act, weights,
                                         new, cls)
         if sp.take_from_population and new > 0:
             state.pop -= spawned_here
@@ -494,7 +496,7 @@ class Simulation:
         rec.loc_pop[t] = state.occ
         rec.link_pop[t] = np.bincount(ck[0][:n_ck], weights=ck[4][:n_ck], minlength=K)
         if self.cls["tried"].any():
-            kernel.stranded_by_location(state.loc_n, state.act, state_loc, self.cls["tried"],
+            _k().stranded_by_location(state.loc_n, state.act, state_loc, self.cls["tried"],
                                         rec.stranded[t])
             rec.stranded[t, ~self.near_side] = 0
         if len(self.policy.det_loc):

@@ -17,7 +17,7 @@ from functools import cached_property
 
 import numpy as np
 
-from borderflow.kernel import EV_ATTEMPTS, EV_ENTRIES
+from borderflow.kconst import EV_ATTEMPTS, EV_ENTRIES
 from borderflow.network import Network
 from borderflow.scenario.policies import Policies, step_values
 
