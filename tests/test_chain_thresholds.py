@@ -9,7 +9,7 @@ import pytest
 
 from borderflow import kernel
 from borderflow.engine import Simulation
-from borderflow.network import chain_thresholds, no_chain_thresholds
+from borderflow.network import arrival_reach, chain_thresholds, no_chain_thresholds
 from borderflow.scenario import load_scenario
 
 
@@ -108,3 +108,23 @@ def test_merging_changes_no_count_on_forced_moves(tmp_path, write_scenario):
     # day (30/40, 130/140, 230/240, 330/340 km used: each below 360, so one more hop)
     assert pop_on["C"].tolist() == [12 * (d + 1) for d in range(12)]
     assert on.stats[kernel.S_CHAINED_GROUPS] < off.stats[kernel.S_CHAINED_GROUPS]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_arrival_reach_lists_every_place_within_two_days_top_speed(seed):
+    """The places whose arrivals can reach a place today: all within 2 × top speed (Floyd)."""
+    rng = np.random.default_rng(seed)
+    n = 15
+    net = fake_network(rng, n, 45, 1)
+    ptr, src = arrival_reach(net, 35.0)
+    reach = 2.0 * max(35.0, float(net.link_speed.max()))
+    d = np.full((n, n), np.inf)
+    np.fill_diagonal(d, 0.0)
+    for a, b, ln in zip(net.link_src, net.link_dst, net.link_length, strict=True):
+        d[a, b] = min(d[a, b], ln)
+    for m in range(n):
+        d = np.minimum(d, d[:, [m]] + d[[m], :])
+    for f in range(n):
+        got = sorted(src[ptr[f]:ptr[f + 1]].tolist())
+        assert got == [g for g in range(n) if d[g, f] <= reach]
+    assert 0 < ptr[-1] < n * n  # neither nothing nor everything on this network

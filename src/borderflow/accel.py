@@ -55,7 +55,8 @@ EXPORTS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "step_day": ("kernel", (
         _I2, _I1, _I1, _F1, _I1, _I1, _I1, _I, _F1, _F1, _B1, _F1, _F1, _F1, _F1, _I1, _I1, _F1,
         _I1, _I1, _I1, _I1, _I1, _I1, _F1, _F1, _I1, _I1, _I1, _I1, _I1, _I1, _B1, _I1, _I2,
-        _I1, _I1, _I3, _F2, _I1, _F1, _I1, _I, _U2, _I1, _I1, _I1, _F1, _F1, _I1, _I2, _I1),
+        _I1, _I1, _I3, _F2, _I1, _F1, _I1, _I, _U2, _I1, _I1, _I1, _F1, _I1, _I1, _F1, _I1,
+        _I2, _I1),
         f"Tuple(({_I1}, {_F1}, {_I1}, {_I1}, {_I1}, {_I}))"),
     "spawn": ("kernel", (_I2, _I1, _U2, _I1, _F1, _I, _I), _I1),
     "add_people": ("kernel", (_I2, _I1, _U2, _I1, _I1, _I, _I, _I), "none"),
@@ -78,6 +79,7 @@ EXPORTS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "_home_factors": ("netkernel", (_F1, _F1, _I1, _I1, _F), _F1),
     "_rep_table": ("netkernel", (_I1, _I1, _I, _I), _F1),
     "_threshold_sets": ("netkernel", (_I, _I1, _I1, _I1, _I1, _I, _I), f"UniTuple({_I1}, 2)"),
+    "_reach_in": ("netkernel", (_I, _I1, _I1, _F1, _F), f"UniTuple({_I1}, 2)"),
 }
 
 _DTYPES = {"int64": np.dtype(np.int64), "float64": np.dtype(np.float64),

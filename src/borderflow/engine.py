@@ -38,6 +38,7 @@ from borderflow import accel, kconst
 from borderflow.network import (
     Network,
     StateRegistry,
+    arrival_reach,
     build_route_table,
     chain_thresholds,
     compile_network,
@@ -153,6 +154,8 @@ class Simulation:
         self.chain = (no_chain_thresholds(len(self.network.names))
                       if self.settings.engine.chained_hop_credit == "budget"
                       else chain_thresholds(self.network, self.settings.move.max_walk_speed))
+        # where today's arrivals can get to: bounds which camps can fill up today (kernel)
+        self.reach = arrival_reach(self.network, self.settings.move.max_walk_speed)
         self.classes = self.policy.person_classes(self.settings.move.start_on_foot,
                                                   self.track_origins)
         self.cls = self.classes.arrays()
@@ -368,8 +371,8 @@ class Simulation:
                 table.plan_final, table.plan_cross, table.state_loc, cls["fresh"],
                 cls["travelled"], cls["turnback"], cls["avoid"], pol.det_of_loc,
                 state.hold, pol.det_pmf, pol.det_cap, pol.det_prob, state.det_held, t % ring,
-                state.flag, state.act, self.chain.ptr, self.chain.val, self.chain.rep, fp, ip,
-                rec.link_events[t], self.stats)
+                state.flag, state.act, self.chain.ptr, self.chain.val, self.chain.rep,
+                self.reach[0], self.reach[1], fp, ip, rec.link_events[t], self.stats)
             state.ck = list(res[:5])
             state.n_ck = _k().compact_cohorts(*state.ck, res[5])
 

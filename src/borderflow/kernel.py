@@ -838,8 +838,8 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
              cap_left, ptr, cand_link, cand_next, cand_final, cand_dist, cand_home, cand_cross,
              plan_link, plan_next, plan_final, plan_cross, state_loc, cls_fresh,
              cls_travelled, cls_turnback, cls_avoid, det_of_loc, hold, det_pmf, det_cap,
-             det_prob, det_held, hold_base, flag, act, th_ptr, th_val, th_rep, fp, ip, ev,
-             stats):
+             det_prob, det_held, hold_base, flag, act, th_ptr, th_val, th_rep, reach_ptr,
+             reach_src, fp, ip, ev, stats):
     """Advance one day: departures (pass 1), then travel with chained hops (pass 2).
 
     State arrays and ``ev`` (today's events per link) are updated in place; ``stats`` counts
@@ -1000,15 +1000,31 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             arriving += a_n[i]
             if (a_flags[i] & DOOMED) != 0:
                 all_sens = True
+        # People reach f today only from places at most two days' top speed away (`reach_ptr`,
+        # `reach_src`; see `network.arrival_reach`), so f's fill can grow at most by the arrivals
+        # there. Turned-back people go elsewhere: with crossings, all arrivals count everywhere.
+        local = reach_ptr.shape[0] == n_loc + 1
+        for k in range(link_cross.shape[0]):
+            if link_cross[k] != 0:
+                local = False
+                if cap_left[k] >= 0:
+                    all_sens = True
+        arr_at = np.zeros(n_loc if local else 0, dtype=np.int64)
+        if local:
+            for i in range(n_a):
+                arr_at[state_loc[a_state[i]]] += a_n[i]
         any_sens = False
         for f in range(n_loc):
             cap = capacity[f]
-            if cap >= 1.0 and occ[f] + arriving > buffer * cap and occ[f] < cap:
-                sens[f] = True
-                any_sens = True
-        for k in range(link_cross.shape[0]):
-            if link_cross[k] != 0 and cap_left[k] >= 0:
-                all_sens = True
+            if cap >= 1.0 and occ[f] < cap:
+                bound = arriving
+                if local:
+                    bound = 0
+                    for j in range(reach_ptr[f], reach_ptr[f + 1]):
+                        bound += arr_at[reach_src[j]]
+                if occ[f] + bound > buffer * cap:
+                    sens[f] = True
+                    any_sens = True
         for d in range(det_cap.shape[0]):
             if det_cap[d] >= 0:
                 all_sens = True

@@ -284,3 +284,67 @@ def _threshold_sets(n_loc, link_src, link_dst, lens, speeds, walk, width):  # pr
                 x >>= one
                 b += 1
     return ptr, val
+
+
+# -- where today's arrivals can reach -------------------------------------------------------------
+@nb.njit(**_NB)
+def _reach_in(n_loc, link_src, link_dst, link_len, reach):  # pragma: no cover
+    """For every place f, the places g with a path g -> f of at most ``reach`` km (f included).
+
+    Returned as CSR: the sources of f are ``src[ptr[f]:ptr[f + 1]]``. Label-correcting search
+    backwards from each place, cut at ``reach``.
+    """
+    n_links = link_src.shape[0]
+    rptr = np.zeros(n_loc + 1, dtype=np.int64)
+    for k in range(n_links):
+        rptr[link_dst[k] + 1] += 1
+    for i in range(n_loc):
+        rptr[i + 1] += rptr[i]
+    rlink = np.empty(n_links, dtype=np.int64)
+    fill = rptr[:-1].copy()
+    for k in range(n_links):
+        rlink[fill[link_dst[k]]] = k
+        fill[link_dst[k]] += 1
+    dist = np.full(n_loc, np.inf)
+    inq = np.zeros(n_loc, dtype=np.bool_)
+    queue = np.empty(n_loc, dtype=np.int64)
+    seen = np.empty(n_loc, dtype=np.int64)
+    ptr = np.zeros(n_loc + 1, dtype=np.int64)
+    src = np.empty(max(16, n_loc), dtype=np.int64)
+    n_src = 0
+    for f in range(n_loc):
+        n_seen = 1
+        seen[0] = f
+        dist[f] = 0.0
+        head = 0
+        size = 1
+        queue[0] = f
+        inq[f] = True
+        while size > 0:
+            v = queue[head]
+            head = (head + 1) % n_loc
+            size -= 1
+            inq[v] = False
+            for j in range(rptr[v], rptr[v + 1]):
+                k = rlink[j]
+                u = link_src[k]
+                d = dist[v] + link_len[k]
+                if d <= reach and d < dist[u]:
+                    if dist[u] == np.inf:
+                        seen[n_seen] = u
+                        n_seen += 1
+                    dist[u] = d
+                    if not inq[u]:
+                        queue[(head + size) % n_loc] = u
+                        size += 1
+                        inq[u] = True
+        if n_src + n_seen > src.shape[0]:
+            grown = np.empty(2 * (n_src + n_seen), dtype=np.int64)
+            grown[:n_src] = src[:n_src]
+            src = grown
+        for i in range(n_seen):
+            src[n_src] = seen[i]
+            n_src += 1
+            dist[seen[i]] = np.inf
+        ptr[f + 1] = n_src
+    return ptr, src[:n_src].copy()

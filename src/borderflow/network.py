@@ -434,3 +434,21 @@ def chain_thresholds(net: Network, walk_speed: float) -> ChainThresholds:
     rep = (_k()._rep_table(ptr, val, width, scale) if n_loc * width <= _CHAIN_MAX_TABLE
            else np.zeros(0))
     return ChainThresholds(scale, ptr, val, rep)
+
+
+def arrival_reach(net: Network, walk_speed: float) -> tuple[np.ndarray, np.ndarray]:
+    """For every place, the places from which people can arrive there within a day (CSR).
+
+    Someone who arrived at g today hops on only while the km used today are below a speed, and
+    each hop covers at most a day's speed, so every place they reach today lies within
+    ``2 * top speed`` km of g along links (``top speed``: the fastest link or walking). The kernel
+    bounds how much a place can fill today by the arrivals at those places. Closed links only
+    shorten paths, so one table for the network serves every day.
+    """
+    n_loc = len(net.names)
+    top = max([float(walk_speed), *(float(v) for v in net.link_speed)])
+    if n_loc == 0 or not math.isfinite(top) or not np.all(np.isfinite(net.link_length)):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return _k()._reach_in(n_loc, net.link_src, net.link_dst,
+                          np.asarray(net.link_length, dtype=np.float64), 2.0 * top)
+
