@@ -20,8 +20,8 @@ Latin hypercube picks a start, then Nelder–Mead refines it. Only the observati
 
 With ``--write`` the fitted values replace the calibrated values in ``policies.yml`` and the
 fit is documented in ``calibration.md``. ``--fix NAME=VALUE`` holds a parameter instead of
-fitting it, for ablations (e.g. ``--fix feedback_power=0``: the model without turn-back
-feedback); it cannot be combined with ``--write``.
+fitting it, for ablations (e.g. ``--fix strip_movechance=1``: the model in which people in the
+forest strips move every day); it cannot be combined with ``--write``.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "occupancy_iraq": (0.05, 1.0),
     "occupancy_transit": (0.005, 0.6),
     "occupancy_diverted": (0.005, 0.9),
+    "occupancy_damascus": (0.005, 1.0),
     "minsk_movechance": (0.02, 1.0),
     "minsk_movechance_wait": (0.001, 0.5),
     "minsk_movechance_surge": (0.005, 1.0),
@@ -69,9 +70,15 @@ BOUNDS: dict[str, tuple[float, float]] = {
     # Word of mouth about which border is passable (policies.yml `feedback`). Half-life: news
     # travels within days through messaging groups, and a memory much longer than two months
     # could not follow the shifts between Aug and Nov that FACTS reports. Power 0 is no
-    # feedback (the previous model); 3 makes a border with half the success rate draw 1/8.
+    # feedback; 3 makes a border with half the success rate draw 1/8. One power per border:
+    # how strongly people react to what they hear of each border is not reported.
     "feedback_half_life": (1.0, 60.0),
-    "feedback_power": (0.0, 3.0),
+    "feedback_power_pl": (0.0, 3.0),
+    "feedback_power_lt": (0.0, 3.0),
+    "feedback_power_lv": (0.0, 3.0),
+    # Daily chance of leaving a forest strip (an attempt, or walking away): FACTS, people
+    # report 6-8 attempts each and were stranded for weeks; 1 is Flee's forwarding hub (daily).
+    "strip_movechance": (0.02, 1.0),
 }
 DATES = {"lt_surge_from"}  # searched as days after 1 Jan 2021, written as dates
 YEAR_START = date(2021, 1, 1)
@@ -157,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="update policies.yml, calibration.md")
     ap.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
                     help="hold a parameter at a value instead of fitting it (an ablation, e.g. "
-                         "feedback_power=0); not with --write")
+                         "strip_movechance=1); not with --write")
     args = ap.parse_args(argv)
     global _FIXED
     for item in args.fix:
