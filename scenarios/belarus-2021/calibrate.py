@@ -20,8 +20,8 @@ Latin hypercube picks a start, then Nelder–Mead refines it. Only the observati
 
 With ``--write`` the fitted values replace the calibrated values in ``policies.yml`` and the
 fit is documented in ``calibration.md``. ``--fix NAME=VALUE`` holds a parameter instead of
-fitting it, for ablations (e.g. ``--fix strip_movechance=1``: the model in which people in the
-forest strips move every day); it cannot be combined with ``--write``.
+fitting it, for ablations (e.g. ``--fix feedback_power_lv=0``: the model without turn-back
+feedback at the Latvian border); it cannot be combined with ``--write``.
 """
 
 from __future__ import annotations
@@ -76,9 +76,6 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "feedback_power_pl": (0.0, 3.0),
     "feedback_power_lt": (0.0, 3.0),
     "feedback_power_lv": (0.0, 3.0),
-    # Daily chance of leaving a forest strip (an attempt, or walking away): FACTS, people
-    # report 6-8 attempts each and were stranded for weeks; 1 is Flee's forwarding hub (daily).
-    "strip_movechance": (0.02, 1.0),
 }
 DATES = {"lt_surge_from"}  # searched as days after 1 Jan 2021, written as dates
 YEAR_START = date(2021, 1, 1)
@@ -174,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="update policies.yml, calibration.md")
     ap.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
                     help="hold a parameter at a value instead of fitting it (an ablation, e.g. "
-                         "strip_movechance=1); not with --write")
+                         "feedback_power_lv=0); not with --write")
     ap.add_argument("--loss", choices=("series", "criteria"), default="series",
                     help="series: mean over the fitted series of their mean squared log ratio; "
                          "criteria: mean over every fitted 2021 point of (log ratio / log(1 + "
