@@ -252,3 +252,20 @@ def test_bad_policies_name_file_line_and_column(tmp_path, write_scenario, polici
         load_scenario(folder)
     assert where in str(err.value)
     assert "expected" in str(err.value)
+
+
+def test_block_outlasts_a_location_closure_of_its_end(tmp_path, write_scenario):
+    # P is closed (closures.csv, a location) on days 0-1 and reopens on day 2; the policy block
+    # P -> F holds from day 0 for good. Reopening P must reopen F -> P only: once across, the
+    # people stay at P (no open way on), they do not walk back along the blocked direction.
+    folder = write_scenario(tmp_path, name="blk", locations=LOCATIONS[:3], routes=ROUTES[:2],
+                            closures=[("location", "P", "", 0, 2)], conflicts=None,
+                            refugees=None, length=8, settings=SETTINGS,
+                            policies={"arrivals": flights(10, until="2020-01-02"),
+                                      "blocks": [{"from": "F", "to": "M", "start": 0},
+                                                 {"from": "P", "to": "F", "start": 0}]})
+    res = run(folder)
+    back = res.link_names.index("P->F")
+    assert res.locations["F"].tolist()[:2] == [10, 10]  # waiting while P is closed
+    assert res.locations["P"].tolist()[2:] == [10] * 6
+    assert res.events.link_events[:, 3, back].sum() == 0

@@ -258,8 +258,14 @@ class Simulation:
         frozen = mv.awareness_level == 0
 
         link_actions, camp_actions = _closure_actions(sc, net, st)
-        for day, acts in pol.block_actions.items():
-            link_actions.setdefault(day, []).extend(acts)
+        # A link is open when closures.csv leaves it open and no policy block is in force:
+        # the two are kept apart so that a closure ending (e.g. a location opening) does not
+        # lift a block of one of its links. Both are schedules, so on resume they are replayed.
+        closure_open = np.ones(K, dtype=bool)
+        n_blocks = np.zeros(K, dtype=np.int64)
+        for t in range(state.day):
+            _apply_link_actions(closure_open, n_blocks, link_actions.get(t, ()),
+                                pol.block_actions.get(t, ()))
         obs = sc.observed
         conflict_cols = [net.index[n] for n in sc.conflicts.names] if sc.conflicts else []
         conflict_vals = sc.conflicts.values if sc.conflicts is not None else np.zeros((0, 0))
@@ -318,11 +324,14 @@ class Simulation:
 
             # 3. closures, blocks and detention releases
             changed = False
-            for k, reopen in link_actions.get(t, ()):
-                if state.link_open[k] != reopen:
-                    state.link_open[k] = reopen
+            acts, blk = link_actions.get(t, ()), pol.block_actions.get(t, ())
+            if acts or blk:
+                _apply_link_actions(closure_open, n_blocks, acts, blk)
+                now_open = closure_open & (n_blocks == 0)
+                for k in np.flatnonzero(now_open != state.link_open).tolist():
+                    state.link_open[k] = now_open[k]
                     changed = True
-                    if not reopen:  # people on it turn back when they reach its end
+                    if not now_open[k]:  # people on it turn back when they reach its end
                         sel = state.ck[0][:state.n_ck] == k
                         state.ck[3][:state.n_ck][sel] |= kconst.DOOMED
             for i, make_camp, is_idp in camp_actions.get(t, ()):
@@ -583,6 +592,15 @@ class Simulation:
                 total_spawned=int(meta["total_spawned"]),
                 total_removed=int(meta["total_removed"]), initial=int(meta["initial"]),
             )
+
+
+def _apply_link_actions(closure_open: np.ndarray, n_blocks: np.ndarray, closures, blocks) -> None:
+    """Apply one day's closures.csv actions (in file order) and policy blocks (counted, so
+    overlapping blocks of one link end only when the last one does)."""
+    for k, reopen in closures:
+        closure_open[k] = reopen
+    for k, reopen in blocks:
+        n_blocks[k] += -1 if reopen else 1
 
 
 def _fit_states(state: _State, rows: int) -> None:
