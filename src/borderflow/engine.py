@@ -315,7 +315,7 @@ class Simulation:
                 n_in = int(pol.arrivals[t, r])
                 if n_in:
                     _k().add_people(state.loc_n, state.occ, state.flag, state.act,
-                                      table.state_loc, loc, arrival_cls[r], n_in)
+                                    table.state_loc, loc, arrival_cls[r], n_in)
                     rec.arrivals_by_origin[t, pol.arrival_origin[r] if self.track_origins
                                            else 0] += n_in
                     new += n_in
@@ -348,9 +348,9 @@ class Simulation:
                 _fit_states(state, registry.n_states)
             if len(pol.det_loc):
                 _k().release_detention(state.loc_n, state.occ, state.flag, state.act,
-                                         state.hold, pol.det_loc,
-                                         state.det_held, t % ring, pol.det_removal,
-                                         removed_loc, removed_cls)
+                                       state.hold, pol.det_loc,
+                                       state.det_held, t % ring, pol.det_removal,
+                                       removed_loc, removed_cls)
 
             # 4. attractiveness and move chances
             score = self._scores(state, decay)
@@ -388,22 +388,22 @@ class Simulation:
             # 7. removals, giving up, records
             if sp.camps_are_sinks:
                 _k().remove_at(state.loc_n, state.occ, state.act, table.state_loc,
-                                 np.where(state.camp, net.deactivation_probability, 0.0),
-                                 all_cls, removed_loc, removed_cls)
+                               np.where(state.camp, net.deactivation_probability, 0.0),
+                               all_cls, removed_loc, removed_cls)
             for loc, seats in pol.flights.get(t, ()):
                 _k().remove_up_to(state.loc_n, state.occ, state.act, table.state_loc, loc, seats,
-                                    priority, removed_loc, removed_cls)
+                                  priority, removed_loc, removed_cls)
             if pol.voluntary_all is not None and pol.voluntary_all[t].any():
                 _k().remove_at(state.loc_n, state.occ, state.act, table.state_loc,
-                                 pol.voluntary_all[t],
-                                 all_cls, removed_loc, removed_cls)
+                               pol.voluntary_all[t],
+                               all_cls, removed_loc, removed_cls)
             if pol.voluntary_gave_up is not None and pol.voluntary_gave_up[t].any():
                 _k().remove_at(state.loc_n, state.occ, state.act, table.state_loc,
-                                 pol.voluntary_gave_up[t], gave_up_cls, removed_loc,
-                                 removed_cls)
+                               pol.voluntary_gave_up[t], gave_up_cls, removed_loc,
+                               removed_cls)
             if pol.give_up_daily > 0:
                 _k().move_class(state.loc_n, state.flag, state.act, pol.give_up_daily,
-                                  attempting, cls["give_up_target"])
+                                attempting, cls["give_up_target"])
             day_removed = int(removed_cls.sum())
             rec.removed_total[t] = day_removed
             state.total_removed += day_removed
@@ -444,7 +444,7 @@ class Simulation:
             if j is not None and obs.day0_camp[j] > 0:
                 n0 = int(obs.day0_camp[j])
                 _k().add_people(state.loc_n, state.occ, state.flag, state.act,
-                                  np.arange(net.n_locations), i, cls, n0)
+                                np.arange(net.n_locations), i, cls, n0)
                 state.initial += n0
         state.total_spawned = state.initial
 
@@ -468,7 +468,7 @@ class Simulation:
             ident = np.arange(L)
             for i in np.flatnonzero(per_loc):
                 _k().add_people(state.loc_n, state.occ, state.flag, state.act, ident, i, cls,
-                                  int(per_loc[i]))
+                                int(per_loc[i]))
             spawned_here = per_loc
         else:
             new = int(schedule[t])
@@ -480,7 +480,7 @@ class Simulation:
                     f"day {t}: {new} people to spawn but no conflict zone with population "
                     "is active (check conflicts.csv and populations)")
             spawned_here = _k().spawn(state.loc_n, state.occ, state.flag, state.act, weights,
-                                        new, cls)
+                                      new, cls)
         if sp.take_from_population and new > 0:
             state.pop -= spawned_here
             if (state.pop < 0).any():
@@ -509,7 +509,7 @@ class Simulation:
         rec.link_pop[t] = np.bincount(ck[0][:n_ck], weights=ck[4][:n_ck], minlength=K)
         if self.cls["tried"].any():
             _k().stranded_by_location(state.loc_n, state.act, state_loc, self.cls["tried"],
-                                        rec.stranded[t])
+                                      rec.stranded[t])
             rec.stranded[t, ~self.near_side] = 0
         if len(self.policy.det_loc):
             rec.detained[t, self.policy.det_loc] = state.det_held

@@ -239,7 +239,7 @@ class StateRegistry:
         row[: len(plan)] = plan
         self._reserve(self._n + 1)
         sid, self._n = _k()._intern(self._loc, self._plan, self._len, self._table, self._n, loc,
-                               row, 0, len(plan))
+                                    row, 0, len(plan))
         return int(sid)
 
     def _reserve(self, need: int) -> None:
@@ -339,7 +339,7 @@ def build_route_table(net: Network, link_open: np.ndarray, registry: StateRegist
     # number shorter plans still: the loop runs until no new state appears)
     registry._reserve(registry.n_states + n_cand + 16)
     cand_next, registry._n = _k()._assign_next(registry._loc, registry._plan, registry._len,
-                                          registry._table, registry._n, path, plen)
+                                               registry._table, registry._n, path, plen)
     plan_link = np.full(n, -1, dtype=np.int64)
     plan_next = np.full(n, -1, dtype=np.int64)
     plan_final = np.full(n, -1, dtype=np.int64)
@@ -360,7 +360,7 @@ def build_route_table(net: Network, link_open: np.ndarray, registry: StateRegist
     if mv.stay_close_to_home and n_cand:
         origin = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
         cand_home = _k()._home_factors(net.lat, net.lon, cand_final, origin,
-                                  float(mv.home_distance_power))
+                                       float(mv.home_distance_power))
     else:
         cand_home = np.ones(n_cand)
     return RouteTable(
@@ -442,11 +442,11 @@ def arrival_reach(net: Network, walk_speed: float) -> tuple[np.ndarray, np.ndarr
     Someone who arrived at g today hops on only while the km used today are below a speed, and
     each hop covers at most a day's speed, so every place they reach today lies within
     ``2 * top speed`` km of g along links (``top speed``: the fastest link or walking). The kernel
-    bounds how much a place can fill today by the arrivals at those places. Closed links only
-    shorten paths, so one table for the network serves every day.
+    bounds how much a place can fill today by the arrivals at those places. A closed link only
+    removes paths, so one table built from every link serves every day.
     """
     n_loc = len(net.names)
-    top = max([float(walk_speed), *(float(v) for v in net.link_speed)])
+    top = max(float(walk_speed), float(np.max(net.link_speed, initial=0.0)))
     if n_loc == 0 or not math.isfinite(top) or not np.all(np.isfinite(net.link_length)):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return _k()._reach_in(n_loc, net.link_src, net.link_dst,
