@@ -125,5 +125,13 @@ def test_a_failed_build_falls_back_to_the_jit_or_fails_when_aot_is_required(
     assert hasattr(ns.step_day, "py_func")
     monkeypatch.setattr(accel, "_loaded", None)
     monkeypatch.setenv("BORDERFLOW_KERNELS", "fast")
-    with pytest.raises(ValueError, match="expected auto, jit or aot"):
+    with pytest.raises(accel.KernelSetupError, match="expected auto, jit or aot"):
         accel.kernels()
+
+
+def test_a_bad_kernel_setting_is_bad_input_not_an_internal_error(tmp_path: Path):
+    proc = _run(FLAGSHIP, tmp_path / "out", "fast")
+    assert proc.returncode == 2, proc.stderr
+    assert "BORDERFLOW_KERNELS='fast': expected auto, jit or aot" in proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert not (tmp_path / "out").exists()

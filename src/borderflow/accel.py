@@ -89,7 +89,11 @@ _loaded: SimpleNamespace | None = None
 _mode_loaded: str | None = None
 
 
-class KernelBuildError(RuntimeError):
+class KernelSetupError(RuntimeError):
+    """The kernels asked for cannot be had: a bad ``BORDERFLOW_KERNELS``, or a failed build."""
+
+
+class KernelBuildError(KernelSetupError):
     """The ahead-of-time module could not be built (and ``BORDERFLOW_KERNELS=aot`` was asked)."""
 
 
@@ -106,7 +110,7 @@ def kernels() -> SimpleNamespace:
     if _loaded is None:
         want = os.environ.get("BORDERFLOW_KERNELS", "auto").strip().lower() or "auto"
         if want not in ("auto", "jit", "aot"):
-            raise ValueError(f"BORDERFLOW_KERNELS={want!r}: expected auto, jit or aot")
+            raise KernelSetupError(f"BORDERFLOW_KERNELS={want!r}: expected auto, jit or aot")
         ns = None
         if want != "jit":
             try:

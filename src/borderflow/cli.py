@@ -603,6 +603,11 @@ def main() -> None:
         _err("interrupted")
         sys.exit(130)
     except Exception as exc:  # an internal error: say so plainly, keep the traceback short
+        from borderflow.accel import KernelSetupError
+
+        if isinstance(exc, KernelSetupError):  # the environment asks for what cannot be had
+            _err(f"error: {exc}")
+            sys.exit(EXIT_BAD_INPUT)
         _err(f"internal error: {type(exc).__name__}: {exc}")
         _err("please report this with the command you ran")
         sys.exit(EXIT_INTERNAL)
