@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -50,7 +51,7 @@ def test_threshold_sets_equal_the_recursion(step, seed):
         # every km used maps to the lower end of its interval
         for u in np.arange(0.0, 400.0, 0.5):
             rep = ch.rep[i * (ch.rep.size // 12) + min(round(u * ch.scale),
-                                                        ch.rep.size // 12 - 1)]
+                                                        ch.rep.size // 12 - 1)] / ch.scale
             below = [t for t in want[i] if t <= u + 1e-9]
             assert rep == pytest.approx(below[-1] if below else 0.0)
 
@@ -108,6 +109,21 @@ def test_merging_changes_no_count_on_forced_moves(tmp_path, write_scenario):
     # day (30/40, 130/140, 230/240, 330/340 km used: each below 360, so one more hop)
     assert pop_on["C"].tolist() == [12 * (d + 1) for d in range(12)]
     assert on.stats[kernel.S_CHAINED_GROUPS] < off.stats[kernel.S_CHAINED_GROUPS]
+
+
+def test_lookup_table_and_binary_search_give_the_same_run(shared_flee_dir):
+    """The kernel reads a place's interval from a uint16 table when there is one, and searches
+    the thresholds otherwise (too big a table): the same run, byte for byte, on a network with
+    random choices (mali, seeded)."""
+    sc = load_scenario(shared_flee_dir / "mali")
+    table = Simulation(sc, seed=4)
+    assert table.chain.rep.dtype == np.uint16 and table.chain.rep.size > 0
+    search = Simulation(sc, seed=4)
+    search.chain = replace(search.chain, rep=np.zeros(0, dtype=np.uint16))
+    r_table, r_search = table.run(), search.run()
+    assert r_table.locations.equals(r_search.locations)
+    assert r_table.links.equals(r_search.links)
+    assert table.stats.tolist() == search.stats.tolist()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

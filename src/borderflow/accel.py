@@ -49,13 +49,14 @@ _I1, _I2, _I3 = _A1.format(_I), _A2.format(_I), _A3.format(_I)
 _F1, _F2 = _A1.format(_F), _A2.format(_F)
 _B1 = _A1.format("boolean")
 _U2 = _A2.format("uint8")
+_W1 = _A1.format("uint16")
 EXPORTS: dict[str, tuple[str, tuple[str, ...], str]] = {
     # kernel
     "seed": ("kernel", (_I,), "none"),
     "step_day": ("kernel", (
         _I2, _I1, _I1, _F1, _I1, _I1, _I1, _I, _F1, _F1, _B1, _F1, _F1, _F1, _F1, _I1, _I1, _F1,
         _I1, _I1, _I1, _I1, _I1, _I1, _F1, _F1, _I1, _I1, _I1, _I1, _I1, _I1, _B1, _I1, _I2,
-        _I1, _I1, _I3, _F2, _I1, _F1, _I1, _I, _U2, _I1, _I1, _I1, _F1, _I1, _I1, _F1, _I1,
+        _I1, _I1, _I3, _F2, _I1, _F1, _I1, _I, _U2, _I1, _I1, _I1, _W1, _I1, _I1, _F1, _I1,
         _I2, _I1),
         f"Tuple(({_I1}, {_F1}, {_I1}, {_I1}, {_I1}, {_I}))"),
     "spawn": ("kernel", (_I2, _I1, _U2, _I1, _F1, _I, _I), _I1),
@@ -77,13 +78,14 @@ EXPORTS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "_plan_steps": ("netkernel", (_I1, _I2, _I1, _I1, _I, _I, _I, _I1, _I1, _I1, _I1, _I1, _I1),
                     f"Tuple(({_I1}, {_I1}, {_I1}, {_I1}, {_I}))"),
     "_home_factors": ("netkernel", (_F1, _F1, _I1, _I1, _F), _F1),
-    "_rep_table": ("netkernel", (_I1, _I1, _I, _I), _F1),
+    "_rep_table": ("netkernel", (_I1, _I1, _I), _W1),
     "_threshold_sets": ("netkernel", (_I, _I1, _I1, _I1, _I1, _I, _I), f"UniTuple({_I1}, 2)"),
     "_reach_in": ("netkernel", (_I, _I1, _I1, _F1, _F), f"UniTuple({_I1}, 2)"),
 }
 
 _DTYPES = {"int64": np.dtype(np.int64), "float64": np.dtype(np.float64),
-           "boolean": np.dtype(np.bool_), "uint8": np.dtype(np.uint8)}
+           "boolean": np.dtype(np.bool_), "uint8": np.dtype(np.uint8),
+           "uint16": np.dtype(np.uint16)}
 
 _loaded: SimpleNamespace | None = None
 _mode_loaded: str | None = None

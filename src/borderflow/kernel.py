@@ -513,7 +513,7 @@ def _canon(u, loc, scale, th_ptr, th_val, th_rep):
     ui = math.floor(u * scale + 0.5)
     if th_rep.shape[0] > 0:
         width = th_rep.shape[0] // (th_ptr.shape[0] - 1)
-        return th_rep[loc * width + min(ui, width - 1)]
+        return th_rep[loc * width + min(ui, width - 1)] / scale
     lo = th_ptr[loc]
     hi = th_ptr[loc + 1]
     first = lo

@@ -216,16 +216,17 @@ def _home_factors(lat, lon, final, origin, power):
 
 # -- chained-hop thresholds ---------------------------------------------------------------------
 @nb.njit(**_NB)
-def _rep_table(ptr, val, width, scale):  # pragma: no cover
-    """Each u on the grid below ``width`` mapped to its interval's lower end (0 for the first)."""
+def _rep_table(ptr, val, width):  # pragma: no cover
+    """Each u on the grid below ``width`` (at most 65,536) mapped to its interval's lower end,
+    in grid units (0 for the first interval)."""
     n_loc = ptr.shape[0] - 1
-    rep = np.zeros(n_loc * width)
+    rep = np.zeros(n_loc * width, dtype=np.uint16)
     for i in range(n_loc):
-        cur = 0.0
+        cur = 0
         j = ptr[i]
         for u in range(width):
             while j < ptr[i + 1] and val[j] <= u:
-                cur = val[j] / scale
+                cur = val[j]
                 j += 1
             rep[i * width + u] = cur
     return rep

@@ -374,7 +374,7 @@ def build_route_table(net: Network, link_open: np.ndarray, registry: StateRegist
 # -- chained-hop thresholds ---------------------------------------------------------------------
 _CHAIN_SCALES = (1, 10, 100, 1000)
 _CHAIN_MAX_BITS = 200_000_000  # 25 MB of bit sets at most; beyond it km used stay exact keys
-_CHAIN_MAX_TABLE = 8_000_000  # 64 MB lookup table at most; beyond it a binary search
+_CHAIN_MAX_TABLE = 8_000_000  # 16 MB lookup table at most; beyond it a binary search
 
 
 @dataclass(frozen=True)
@@ -396,8 +396,9 @@ class ChainThresholds:
     scale: int
     ptr: np.ndarray  # int64[L + 1]: thresholds of place i are val[ptr[i]:ptr[i + 1]]
     val: np.ndarray  # int64[T]: ascending, in units of 1/scale km, all >= 1
-    # float64[L * width]: the representative of u = j/scale km at place i is rep[i * width + j]
-    # (u beyond the table: its last entry); empty when the table would be too big.
+    # uint16[L * width]: u = j/scale km at place i is represented by rep[i * width + j] / scale,
+    # its interval's lower end (u beyond the table: the last entry). Two bytes an entry, so that
+    # the table stays in cache; empty when it would be too big or width is over 2^16.
     rep: np.ndarray
 
     @property
@@ -409,7 +410,7 @@ class ChainThresholds:
 def no_chain_thresholds(n_loc: int) -> ChainThresholds:
     """Thresholds switched off: the kernel keys chained groups on the exact km used."""
     return ChainThresholds(0, np.zeros(n_loc + 1, dtype=np.int64), np.zeros(0, dtype=np.int64),
-                           np.zeros(0))
+                           np.zeros(0, dtype=np.uint16))
 
 
 def chain_thresholds(net: Network, walk_speed: float) -> ChainThresholds:
@@ -431,8 +432,8 @@ def chain_thresholds(net: Network, walk_speed: float) -> ChainThresholds:
     if n_loc * width > _CHAIN_MAX_BITS:
         return no_chain_thresholds(n_loc)
     ptr, val = _k()._threshold_sets(n_loc, net.link_src, net.link_dst, lens, speeds, walk, width)
-    rep = (_k()._rep_table(ptr, val, width, scale) if n_loc * width <= _CHAIN_MAX_TABLE
-           else np.zeros(0))
+    small = n_loc * width <= _CHAIN_MAX_TABLE and width <= 2**16
+    rep = _k()._rep_table(ptr, val, width) if small else np.zeros(0, dtype=np.uint16)
     return ChainThresholds(scale, ptr, val, rep)
 
 
