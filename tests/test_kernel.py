@@ -171,6 +171,7 @@ def _hyper_chi2_ok(draws: np.ndarray, good: int, bad: int, sample: int) -> bool:
     (5, 7, 4), (30, 2, 25), (3, 1000, 9),  # one draw at a time (also through the complement)
     (50, 50, 30), (1000, 20, 500), (20, 1000, 500), (10**6, 3 * 10**6, 10**5),  # ratio of
     (10**9, 10**9, 5 * 10**8), (12, 10**7, 10**6),  # uniforms, both ways round, huge
+    (10**11, 10**11, 5 * 10**9),  # (total - sample) * sample overflows int64: crashed once
 ])
 def test_hypergeometric_matches_the_distribution(good, bad, sample):
     draws = _hyper_draws(good, bad, sample, 200_000, 13)

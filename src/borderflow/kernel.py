@@ -269,7 +269,8 @@ def hypergeom(rng, good, bad, sample):
     p = lo / total
     q = hi / total
     a = m_s * p + 0.5
-    var = (total - m_s) * m_s * p * q / (total - 1)
+    var = float(total - m_s) * m_s * p * q / (total - 1)  # in floats: the product of two counts
+    # above 3·10^9 would overflow int64
     c = math.sqrt(var + 0.5)
     h = _HRUA_D1 * c + _HRUA_D2
     mode = math.floor((m_s + 1.0) * (lo + 1.0) / (total + 2.0))
