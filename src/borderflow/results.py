@@ -193,23 +193,29 @@ class Results:
                               self.total_spawned, self.refugee_debt)
 
     def tidy_populations(self) -> pd.DataFrame:
-        """Long table: day, date, kind, name, population."""
+        """Long table: day, date, kind, name, population (``kind`` and ``name`` categorical)."""
         import pandas as pd
-        days = np.arange(self.days, dtype=np.int32)
-        frames = []
-        for kind, names, values in (("location", self.location_names, self.location_population),
-                                    ("link", self.link_names, self.link_population)):
-            n = len(names)
-            frames.append(pd.DataFrame({
-                "day": np.repeat(days, n),
-                "kind": kind,
-                "name": np.tile(np.array(names, dtype=object), self.days),
-                "population": values.reshape(-1).astype(np.int64),
-            }))
-        df = pd.concat(frames, ignore_index=True)
-        df.insert(1, "date", pd.to_datetime(self.start_date) + pd.to_timedelta(df["day"], "D"))
-        df["kind"] = df["kind"].astype("category")
-        return df
+        n_loc, n_link, days = len(self.location_names), len(self.link_names), self.days
+        names = _categories(self.location_names + self.link_names)
+        code = {name: i for i, name in enumerate(names)}
+        loc_codes = np.array([code[n] for n in self.location_names], dtype=np.int32)
+        link_codes = np.array([code[n] for n in self.link_names], dtype=np.int32)
+        day = np.arange(days, dtype=np.int32)
+        day_col = np.concatenate([np.repeat(day, n_loc), np.repeat(day, n_link)])
+        start = np.datetime64(self.start_date.isoformat(), "us")
+        return pd.DataFrame({
+            "day": day_col,
+            "date": start + day_col.astype("timedelta64[D]"),
+            "kind": pd.Categorical.from_codes(
+                np.repeat(np.array([0, 1], dtype=np.int8), [days * n_loc, days * n_link]),
+                categories=["location", "link"]),
+            "name": pd.Categorical.from_codes(
+                np.concatenate([np.tile(loc_codes, days), np.tile(link_codes, days)]),
+                categories=names),
+            "population": np.concatenate([
+                self.location_population.reshape(-1), self.link_population.reshape(-1)
+            ]).astype(np.int64),
+        })
 
     def tidy_events(self) -> pd.DataFrame:
         """Non-zero daily events: ``day, kind (link|location|origin), name, event, value``."""
@@ -251,9 +257,13 @@ class Results:
         tidy = self.tidy_populations()
         atomic_write(out / "populations.parquet", lambda p: tidy.to_parquet(p, index=False))
         written.append(out / "populations.parquet")
+        links = _categories(self.link_names)
+        code = {name: i for i, name in enumerate(links)}
         flows = pd.DataFrame({
             "day": np.repeat(np.arange(self.days, dtype=np.int32), len(self.link_names)),
-            "link": np.tile(np.array(self.link_names, dtype=object), self.days),
+            "link": pd.Categorical.from_codes(
+                np.tile(np.array([code[n] for n in self.link_names], dtype=np.int32),
+                        self.days), categories=links),
             "arrivals": self.link_arrivals.reshape(-1),
         })
         atomic_write(out / "flows.parquet", lambda p: flows.to_parquet(p, index=False))
@@ -322,6 +332,16 @@ class Results:
     def date_of(self, day: int) -> date:
         """Calendar date of a simulated day."""
         return self.start_date + timedelta(days=day)
+
+
+def _categories(names: tuple[str, ...]) -> list[str]:
+    """Distinct names in first-seen order: the categories of a name column.
+
+    Categorical columns (dictionary-encoded in Parquet) are built from integer codes, without
+    a Python string per row: writing every place and link on every day of a 1,000-place,
+    1,000-day run went from about 2 s to a fraction of that.
+    """
+    return list(dict.fromkeys(names))
 
 
 def _version() -> str:
