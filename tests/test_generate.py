@@ -80,6 +80,7 @@ def test_same_seed_same_files_other_seed_differs(tmp_path):
     ({"conflict_zones": 30, "camps": 20}, "do not fit"),
     ({"days": 0}, "--days"),
     ({"camps": 0}, "at least one conflict zone and one camp"),
+    ({"people": 10**12 + 1}, "at most 1,000,000,000,000"),  # the loader's limit on counts
 ])
 def test_impossible_specs_are_refused(tmp_path, change, message):
     with pytest.raises(ValueError, match=message):

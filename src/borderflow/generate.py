@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from borderflow.scenario.rules import MAX_PEOPLE
+
 KM_PER_DEGREE = 111.2
 HOME, ABROAD = "Homeland", "Refuge"
 
@@ -88,6 +90,9 @@ class GeneratorSpec:
                        "distinct pairs")
         if self.people < 0:
             out.append("--people must be >= 0")
+        if self.people > MAX_PEOPLE:
+            out.append(f"--people {self.people:,}: at most {MAX_PEOPLE:,} (the largest count "
+                       "a scenario's files may hold)")
         if self.days < 1:
             out.append("--days must be >= 1")
         if not 0.0 <= self.hub_share <= 1.0:
