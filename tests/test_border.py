@@ -269,3 +269,40 @@ def test_block_outlasts_a_location_closure_of_its_end(tmp_path, write_scenario):
     assert res.locations["F"].tolist()[:2] == [10, 10]  # waiting while P is closed
     assert res.locations["P"].tolist()[2:] == [10] * 6
     assert res.events.link_events[:, 3, back].sum() == 0
+
+
+def test_scaled_series_and_a_target_adding_series(tmp_path, write_scenario):
+    # 10 a day arrive and try F -> P, half turned back: a series of entries scaled by a
+    # parameter is entries times that number (floats), and an observed target can add it to
+    # the turn-backs (a count of turn-backs plus apprehensions)
+    from borderflow.observed import Target, compare
+    from borderflow.outputs import series_table
+
+    pol = {
+        "parameters": {"share": 0.25},
+        "arrivals": flights(10),
+        "crossings": [{"from": "F", "to": "P", "turnback_probability": 0.5}],
+        "blocks": BLOCK_RETURN,
+        "series": [{"name": "ent", "measure": "entries", "into_country": "Far"},
+                   {"name": "tb", "measure": "turnbacks", "into_country": "Far"},
+                   {"name": "held", "measure": "entries", "into_country": "Far",
+                    "scale": "$share"}],
+    }
+    folder = scenario(tmp_path, write_scenario, pol, length=12)
+    sc = load_scenario(folder)
+    daily = series_table(Simulation(sc, seed=2).run(), sc.policies.series)
+    wide = daily.pivot(index="date", columns="series", values="value")
+    assert wide["ent"].sum() > 0 and wide["tb"].sum() > 0
+    np.testing.assert_allclose(wide["held"], 0.25 * wide["ent"])
+    (tmp_path / "obs").mkdir()
+    last = wide.index[-1]
+    (tmp_path / "obs" / "o.csv").write_text(f"date,v\n{last},1\n", encoding="utf-8")
+    t = Target("t", "o.csv", "v", "tb", "cumulative", plus=("held",))
+    c = compare(daily, t, tmp_path / "obs")
+    assert c.simulated[0] == pytest.approx(wide["tb"].sum() + 0.25 * wide["ent"].sum())
+    with pytest.raises(ValueError, match="no simulated series"):
+        compare(daily, Target("t", "o.csv", "v", "tb", "cumulative", plus=("nope",)),
+                tmp_path / "obs")
+    bad = {**pol, "series": [{"name": "x", "measure": "entries", "scale": -1}]}
+    with pytest.raises(ScenarioError):
+        load_scenario(scenario(tmp_path, write_scenario, bad, name="bad"))

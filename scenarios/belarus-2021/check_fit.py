@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 OBSERVED = HERE / "observed"
 # series: (tolerance, labels checked) — the flagship issue's acceptance criteria
 CRITERIA = {
-    "attempts_PL": (0.30, ("2021-08", "2021-09", "2021-10", "2021-11", "2021-12")),
+    "turnbacks_PL": (0.30, ("2021-08", "2021-09", "2021-10", "2021-11", "2021-12")),
     "entries_LT": (0.20, None),  # every observed 2021 date
     "turnbacks_LV": (0.30, None),
 }
@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         med, lo, hi = np.median(runs, 0), np.percentile(runs, 5, 0), np.percentile(runs, 95, 0)
         err = (med - c.observed) / c.observed
         tol, labels = CRITERIA.get(t.series, (None, None))
-        print(f"\n{t.name} [{'fitted' if fit else 'held out'}; simulated: {t.series}]")
+        print(f"\n{t.name} [{'fitted' if fit else 'held out'}; simulated: "
+              f"{' + '.join((t.series, *t.plus))}]")
         print(f"  {'date':>10} {'observed':>9} {'median':>9} {'5-95% of seeds':>17} {'error':>7}")
         for i, label in enumerate(c.labels):
             mark = ""
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                 mark = "  ok" if good else f"  outside ±{tol:.0%}"
             print(f"  {label:>10} {c.observed[i]:9,.0f} {med[i]:9,.0f} "
                   f"{lo[i]:8,.0f}-{hi[i]:<8,.0f} {err[i]:+7.0%}{mark}")
-        if t.series == "attempts_PL":
+        if t.series == "turnbacks_PL":
             peak = c.labels[int(np.argmax(med))]
             peak_ok = peak == "2021-10"
             ok_all &= peak_ok
@@ -101,8 +102,8 @@ def _plot(targets, comps, sims, path: Path, seeds: int) -> None:
             ax.fill_between(x, lo, hi, color="#0072B2", alpha=0.2, label="5–95 % of seeds")
         ax.set_xticks(x, c.labels, rotation=35, ha="right", fontsize=8)
         ax.set_title(f"{t.name}\n({'fitted' if fit else 'held out, not fitted'})", fontsize=10)
-        ax.set_ylabel("events" if "event" in t.value_column or t.series.startswith("attempts")
-                      else "people")
+        events = "event" in t.value_column or t.series.startswith(("attempts", "turnbacks"))
+        ax.set_ylabel("events" if events else "people")
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=8)
     fig.suptitle("Belarus–EU border 2021: borderflow against observed series", fontsize=13)

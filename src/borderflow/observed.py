@@ -5,7 +5,8 @@ column. A `Target` says which simulated series it is compared with and how: ``mo
 flow summed over each calendar month, e.g. attempts per month), ``cumulative`` (a flow summed
 from a start date up to each observed date, e.g. cumulative arrivals) or ``level`` (a stock on
 each observed date). Comparing like with like — events with events, people with people — is the
-target's job, stated in its definition.
+target's job, stated in its definition. A target may add further simulated series to its
+``series`` (``plus``), e.g. turn-backs plus apprehensions for a count that includes both.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Target:
     how: str  # monthly_sum | cumulative | level
     since: date | None = None  # start of accumulation for ``cumulative``
     until: date | None = None  # observations after this date are not compared
+    plus: tuple[str, ...] = ()  # further simulated series added to ``series``, day by day
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,11 @@ def read_observations(path: Path, value_column: str) -> list[tuple[str, float]]:
 def compare(daily: pd.DataFrame, target: Target, folder: Path) -> Comparison:
     """Compare a tidy daily series table (``date, series, value``) with one target."""
     s = daily[daily["series"] == target.series].set_index("date")["value"].astype(float)
+    for name in target.plus:
+        extra = daily[daily["series"] == name].set_index("date")["value"].astype(float)
+        if extra.empty:
+            raise ValueError(f"target {target.name!r}: no simulated series {name!r}")
+        s = s + extra
     first, last = s.index.min(), s.index.max()
     labels, obs, sim = [], [], []
     for label, value in read_observations(folder / target.file, target.value_column):
@@ -104,10 +111,13 @@ def load_targets(folder: Path) -> list[tuple[Target, bool]]:
     for item in data.get("targets", []):
         since = item.get("since")
         until = item.get("until")
+        plus = item.get("plus") or []
+        plus = [plus] if isinstance(plus, str) else plus
         out.append((Target(
             name=str(item["name"]), file=str(item["file"]), value_column=str(item["value_column"]),
             series=str(item["series"]), how=str(item["how"]),
             since=date.fromisoformat(str(since)) if since else None,
             until=date.fromisoformat(str(until)) if until else None,
+            plus=tuple(str(x) for x in plus),
         ), bool(item.get("fit", False))))
     return out

@@ -99,6 +99,8 @@ def series_values(results: Results, d: SeriesDef) -> np.ndarray:
     else:
         values = getattr(ev, d.measure)[:, _loc_mask(results, d)].sum(axis=1)
     values = np.asarray(values, dtype=np.int64)
+    if d.scale != 1.0:
+        values = values * d.scale  # floats: an expected count, not whole people or events
     return np.cumsum(values) if d.cumulative else values
 
 

@@ -162,7 +162,9 @@ class SeriesDef:
 
     Links are chosen by ``into_country`` (links from another country into it), or listed in
     ``links``; places by ``country`` or listed in ``locations``; with none, all of them.
-    ``cumulative`` turns a daily flow into a running total.
+    ``cumulative`` turns a daily flow into a running total. ``scale`` multiplies the daily
+    values (e.g. the expected number of people apprehended among those entering: entries times
+    the chance of being apprehended); a series with a scale other than 1 is not a whole number.
     """
 
     name: str
@@ -172,6 +174,7 @@ class SeriesDef:
     locations: tuple[str, ...] = ()
     links: tuple[tuple[str, str], ...] = ()
     cumulative: bool = False
+    scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -763,7 +766,7 @@ def _series(r: _Reader, value: Any) -> tuple[SeriesDef, ...]:
     names: set[str] = set()
     for p, item in _items(r, value, ("series",)):
         d = r.keys(item, p, ("name", "measure", "into_country", "country", "locations",
-                             "links", "cumulative"), ("name", "measure"))
+                             "links", "cumulative", "scale"), ("name", "measure"))
         if d is None or not {"name", "measure"} <= d.keys():
             continue
         name = d["name"]
@@ -793,9 +796,12 @@ def _series(r: _Reader, value: Any) -> tuple[SeriesDef, ...]:
         if not isinstance(cumulative, bool):
             r.problem((*p, "cumulative"), f"{cumulative!r} is not valid (expected true or false)")
             continue
+        scale = r.number(d.get("scale", 1.0), (*p, "scale"), low=0.0)
+        if scale is None:
+            continue
         names.add(name)
         out.append(SeriesDef(name.strip(), measure, d.get("into_country"), d.get("country"),
-                             tuple(locs), tuple(links), cumulative))
+                             tuple(locs), tuple(links), cumulative, scale))
     return tuple(out)
 
 
