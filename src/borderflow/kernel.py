@@ -992,7 +992,11 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
     # among routes to one); steps before it are the same whatever the round, and are handled
     # at once in a first phase (-1). With crossing or detention capacities every step counts
     # as sensitive, which gives each arrival its round on arrival; with no sensitive place,
-    # there is one round and no phase -1.
+    # there is one round and no phase -1. In its round a person takes that first step and, if
+    # it was an arrival, the next hop (move chance, route choice, travel, arrival); hops after
+    # that are taken in one last phase (`groups`), after every round, where the groups of all
+    # rounds that reached the same key move on together. This is a rule, not an identity (those later hops see the
+    # fill after all rounds); the validation scenarios score the same with it (docs/model.md).
     all_sens = False
     sens = np.zeros(n_loc, dtype=np.bool_)
     if groups > 1:
@@ -1032,6 +1036,7 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
         if not any_sens and not all_sens:
             groups = 1
     n_states = loc_n.shape[0]
+    post = groups > 1  # the last phase after the rounds (see above)
     s_sens = np.full(n_states if groups > 1 else 0, -1, dtype=np.int8)
     # Deferred items, by kind: 0 people standing in state ``d_state`` who have not yet decided
     # to move on; 1 an arrival from link arrival ``d_state`` (its index), 2 the same for a link
@@ -1046,6 +1051,14 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
     d_n = np.empty(d_cap, dtype=np.int64)
     d_cont = np.empty(d_cap, dtype=np.bool_)
     n_d = 0
+    # groups handed from the rounds to the last phase: standing in state e_state, undecided
+    e_kind = np.empty(64 if post else 0, dtype=np.int64)
+    e_state = np.empty(64 if post else 0, dtype=np.int64)
+    e_cls = np.empty(64 if post else 0, dtype=np.int64)
+    e_used = np.empty(64 if post else 0)
+    e_n = np.empty(64 if post else 0, dtype=np.int64)
+    e_cont = np.empty(64 if post else 0, dtype=np.bool_)
+    n_e = 0
     first_now = np.ones(n_a, dtype=np.bool_)
     if groups > 1:
         for i in range(n_a):
@@ -1075,8 +1088,9 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
     mask = 2 * cap - 1
     d_split = np.zeros((0, groups), dtype=np.int64)
     first_phase = -1 if groups > 1 else 0
-    for g in range(first_phase, groups):
+    for g in range(first_phase, groups + 1 if post else groups):
         defer = g < 0
+        final_phase = g == groups  # the last phase
         if g == 0 and groups > 1:
             # every deferred item gets its round: one uniform per person, or binomials
             d_split = np.zeros((n_d, groups), dtype=np.int64)
@@ -1091,7 +1105,7 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                         d_split[i, r] = x_r
                         n -= x_r
                     d_split[i, groups - 1] = n
-        need = n_a + (n_d if g >= 0 else 0) + 1
+        need = n_a + (n_d if g >= 0 else 0) + n_e + 1
         if need > q_n.shape[0]:
             table, mask, q_state, q_cls, q_used, q_n, q_slot = _wl_room(
                 table, q_state, q_cls, q_used, q_n, q_slot, 0, need, 0)
@@ -1119,7 +1133,7 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                                   _canon(used, state_loc[s], scale, th_ptr, th_val, th_rep),
                                   free)
         # ... and deferred items whose round this is.
-        if g >= 0 and groups > 1:
+        if g >= 0 and groups > 1 and not final_phase:
             for i in range(n_d):
                 cnt = d_split[i, g]
                 if cnt == 0:
@@ -1147,6 +1161,12 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                     n_q = _wl_add(table, mask, q_state, q_cls, q_used, q_n, q_slot, n_q, s, c,
                                   _canon(d_used[i], state_loc[s], scale, th_ptr, th_val,
                                          th_rep), free)
+        # ... and, in the last phase, every group the rounds handed on, merged by key.
+        if final_phase:
+            for i in range(n_e):
+                n_q = _wl_add(table, mask, q_state, q_cls, q_used, q_n, q_slot, n_q,
+                              e_state[i], e_cls[i], e_used[i], e_n[i])
+        n_init = n_q  # entries from here on are hops after a round's first one
         if n_q > 0:
             stats[S_CHAIN_ROUNDS] += 1
         head = 0
@@ -1163,6 +1183,9 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
             if defer:
                 d_kind, d_state, d_cls, d_used, d_n, d_cont = _d_room(
                     d_kind, d_state, d_cls, d_used, d_n, d_cont, n_d + more + (j1 - head))
+            elif post and not final_phase:
+                e_kind, e_state, e_cls, e_used, e_n, e_cont = _d_room(
+                    e_kind, e_state, e_cls, e_used, e_n, e_cont, n_e + (j1 - head))
             for j in range(head, j1):
                 table[q_slot[j]] = -1  # handled: later arrivals at this key start a new entry
                 s = q_state[j]
@@ -1171,6 +1194,10 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
                 if defer and _state_sensitive(s, s_sens, sens, state_loc, n_loc, ptr,
                                               cand_final, plan_final):
                     n_d = _d_put(d_kind, d_state, d_cls, d_used, d_n, d_cont, n_d, 0, s, c,
+                                 q_used[j], q_n[j], True)
+                    continue
+                if post and not defer and not final_phase and j >= n_init:
+                    n_e = _d_put(e_kind, e_state, e_cls, e_used, e_n, e_cont, n_e, 0, s, c,
                                  q_used[j], q_n[j], True)
                     continue
                 movers = binom(rng, q_n[j], mc[loc])
