@@ -995,8 +995,9 @@ def step_day(loc_n, occ, ck_link, ck_prog, ck_state, ck_flags, ck_n, n_ck, mc, s
     # there is one round and no phase -1. In its round a person takes that first step and, if
     # it was an arrival, the next hop (move chance, route choice, travel, arrival); hops after
     # that are taken in one last phase (`groups`), after every round, where the groups of all
-    # rounds that reached the same key move on together. This is a rule, not an identity (those later hops see the
-    # fill after all rounds); the validation scenarios score the same with it (docs/model.md).
+    # rounds that reached the same key move on together. This is a rule, not an identity (those
+    # later hops see the fill after all rounds); the validation scenarios score the same with it
+    # (docs/model.md).
     all_sens = False
     sens = np.zeros(n_loc, dtype=np.bool_)
     if groups > 1:
