@@ -144,3 +144,27 @@ def test_arrival_reach_lists_every_place_within_two_days_top_speed(seed):
         got = sorted(src[ptr[f]:ptr[f + 1]].tolist())
         assert got == [g for g in range(n) if d[g, f] <= reach]
     assert 0 < ptr[-1] < n * n  # neither nothing nor everything on this network
+
+
+def test_capacity_rounds_and_their_last_phase_keep_forced_moves_exact(tmp_path, write_scenario):
+    """A camp enters the capacity band on the last day, so that day runs the 8 capacity rounds
+    and the last phase after them (docs/model.md, step 6). Every move is forced and the camp
+    stays below the point where people would stop (CapMult 0.5), so the counts are exact:
+    12 people a day reach the camp the same day, rounds or not."""
+    locations = [row if row[0] != "C" else ("C", "R", "Far", 0.0, 5.0, "camp", None, 400)
+                 for row in LOCATIONS]
+    blocks = [{"from": b, "to": a, "start": 0} for a, b, _ in ROUTES]
+    arrivals = [{"origin": "Origin-A", "to": s, "occupancy": 1.0,
+                 "seats_per_week": [{"from": "2020-01-01", "value": 7 * n}]}
+                for s, n in (("S1", 5), ("S2", 7))]
+    folder = write_scenario(tmp_path, name="rounds", locations=locations, routes=ROUTES,
+                            conflicts=None, refugees=None, length=31,
+                            settings={"move_rules": {"camp_movechance": 0.0}},
+                            policies={"blocks": blocks, "arrivals": arrivals})
+    sim = Simulation(load_scenario(folder), seed=5)
+    assert sim.settings.engine.capacity_rounds == 8
+    res = sim.run()
+    # day 30 starts at 360 of 400 (90 %: the band) and ends at 372 (CapMult 0.7 >= 0.5)
+    assert res.locations["C"].tolist() == [12 * (d + 1) for d in range(31)]
+    # days 0-29: one phase with chained hops a day; day 30: phase -1, rounds, last phase
+    assert sim.stats[kernel.S_CHAIN_ROUNDS] >= 30 + 3
