@@ -69,9 +69,12 @@ def read_observations(path: Path, value_column: str) -> list[tuple[str, float]]:
 
 def compare(daily: pd.DataFrame, target: Target, folder: Path) -> Comparison:
     """Compare a tidy daily series table (``date, series, value``) with one target."""
-    s = daily[daily["series"] == target.series].set_index("date")["value"].astype(float)
+    def one(name: str) -> pd.Series:
+        return daily[daily["series"] == name].set_index("date")["value"].astype(float)
+
+    s = one(target.series)
     for name in target.plus:
-        extra = daily[daily["series"] == name].set_index("date")["value"].astype(float)
+        extra = one(name)
         if extra.empty:
             raise ValueError(f"target {target.name!r}: no simulated series {name!r}")
         s = s + extra
