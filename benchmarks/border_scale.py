@@ -99,21 +99,27 @@ def main(argv: list[str] | None = None) -> int:
             wall, cpu = time.perf_counter() - w0, time.process_time() - c0
             ev = res.events
             st = sim.stats / args.days
+            work = st[kconst.S_GROUPS] + st[kconst.S_COHORTS] + st[kconst.S_CHAINED_GROUPS]
+            present = float(res.total_present.mean())
             rows.append((int(res.total_spawned[-1]), wall / args.days * 1e3,
                          cpu / args.days * 1e3, st[kconst.S_GROUPS], st[kconst.S_COHORTS],
                          st[kconst.S_CHAINED_GROUPS], sim.classes.n,
-                         int(ev.attempts.sum()), int(res.removed.sum())))
+                         int(ev.attempts.sum()), int(res.removed.sum()), present,
+                         present / work if work else 0.0))
     ref = min(rows, key=lambda r: abs(math.log10(max(r[0], 1)) - 7))
     print(f"Border network of {len(PLACES)} places, {args.days} days, seed {args.seed}; "
           f"{rows[0][6]} person classes (attempts × border group × groups given up × origin "
           "× first journey). Work per day = groups and cohorts visited (kernel counters).")
     print()
-    print("| people | wall ms/day | CPU ms/day | CPU / CPU at 10^7 | (place, class) groups/day "
-          "| link cohorts/day | chained-hop groups/day | crossing attempts | returned |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for people, wall, cpu, groups, cohorts, chained, _, attempts, returned in rows:
-        print(f"| {people:,} | {wall:.3f} | {cpu:.3f} | {cpu / ref[2]:.2f} | {groups:,.0f} | "
-              f"{cohorts:,.0f} | {chained:,.0f} | {attempts:,} | {returned:,} |")
+    print("| people | present (mean) | wall ms/day | CPU ms/day | CPU / CPU at 10^7 "
+          "| (place, class) groups/day | link cohorts/day | chained-hop groups/day "
+          "| people present per unit of work | crossing attempts | returned |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for (people, wall, cpu, groups, cohorts, chained, _, attempts, returned, present,
+         per_unit) in rows:
+        print(f"| {people:,} | {present:,.0f} | {wall:.3f} | {cpu:.3f} | {cpu / ref[2]:.2f} | "
+              f"{groups:,.0f} | {cohorts:,.0f} | {chained:,.0f} | {per_unit:,.1f} | "
+              f"{attempts:,} | {returned:,} |")
     return 0
 
 
