@@ -306,3 +306,38 @@ def test_scaled_series_and_a_target_adding_series(tmp_path, write_scenario):
     bad = {**pol, "series": [{"name": "x", "measure": "entries", "scale": -1}]}
     with pytest.raises(ScenarioError):
         load_scenario(scenario(tmp_path, write_scenario, bad, name="bad"))
+
+
+def test_attractiveness_at_applies_only_to_choices_made_there(tmp_path, write_scenario):
+    # people arrive at two hubs, M and N, each linked to two camps A and B at the same distance;
+    # A is made very attractive for choices made at M only (`at`), from day 2 on
+    locations = [("M", "R", "X", 0.0, 0.0, "forwarding_hub", None, 0),
+                 ("N", "R", "X", 1.0, 0.0, "forwarding_hub", None, 0),
+                 ("A", "R", "X", 0.0, 1.0, "camp", None, 0),
+                 ("B", "R", "X", 1.0, 1.0, "camp", None, 0)]
+    routes = [("M", "A", 10), ("M", "B", 10), ("N", "A", 10), ("N", "B", 10)]
+    folder = write_scenario(tmp_path, name="at", locations=locations, routes=routes,
+                            conflicts=None, refugees=None, length=4, settings=SETTINGS)
+
+    def pol(at):
+        return {"arrivals": [{"origin": o, "to": hub, "occupancy": 1.0,
+                              "seats_per_week": [{"from": "2020-01-01", "value": 7000}]}
+                             for o, hub in (("O-M", "M"), ("O-N", "N"))],
+                "attractiveness": [{"locations": ["A"], "factor": 1e6, "start": "2020-01-03",
+                                    **({"at": at} if at else {})}]}
+
+    def to_b(res, day):  # people who went from each hub to B on `day`
+        ka, kb = res.link_names.index("M->B"), res.link_names.index("N->B")
+        return int(res.link_arrivals[day, ka]), int(res.link_arrivals[day, kb])
+
+    (folder / "policies.yml").write_text(yaml.safe_dump(pol(["M"]), sort_keys=False),
+                                         encoding="utf-8")
+    res = run(folder)
+    m_b, n_b = to_b(res, 1)  # before the factor applies, both hubs split about evenly
+    assert 400 < m_b < 600 and 400 < n_b < 600
+    m_b, n_b = to_b(res, 3)
+    assert m_b < 5 and 400 < n_b < 600  # only the choices made at M follow the factor
+    (folder / "policies.yml").write_text(yaml.safe_dump(pol(None), sort_keys=False),
+                                         encoding="utf-8")
+    m_b, n_b = to_b(run(folder), 3)
+    assert m_b < 5 and n_b < 5  # without `at` the factor applies to every choice

@@ -360,6 +360,9 @@ class Simulation:
                 memory.catch_up(rec.link_events, t)
                 self.feedback_factors[t] = memory.factors(t)
                 score = score * memory.score_factors(t, L)
+            cand_home = table.cand_home
+            if pol.attractiveness_at:
+                cand_home = _choice_factors(pol.attractiveness_at, t, table)
             mc = state.base_mc
             if mv.movechance_pop_scale_factor:
                 mc = mc * (np.maximum(state.pop, capacity) / mv.movechance_pop_base) \
@@ -376,7 +379,7 @@ class Simulation:
                 capacity, net.link_length, net.link_speed, net.link_walk_probability,
                 net.link_src, pol.link_cross, pol.turnback_prob[t], pol.turnback_to, cap_left,
                 table.ptr, table.cand_link, table.cand_next, table.cand_final, table.cand_dist,
-                table.cand_home, table.cand_cross, table.plan_link, table.plan_next,
+                cand_home, table.cand_cross, table.plan_link, table.plan_next,
                 table.plan_final, table.plan_cross, table.state_loc, cls["fresh"],
                 cls["travelled"], cls["turnback"], cls["avoid"], pol.det_of_loc,
                 state.hold, pol.det_pmf, pol.det_cap, pol.det_prob, state.det_held, t % ring,
@@ -616,3 +619,22 @@ def _fit_states(state: _State, rows: int) -> None:
     act = np.zeros(1 + 2 * rows * state.loc_n.shape[1], dtype=np.int64)
     act[: state.act.shape[0]] = state.act
     state.act = act
+
+
+def _choice_factors(entries, t: int, table) -> np.ndarray:
+    """The candidates' stay-close-to-home factors times the `attractiveness` factors limited
+    to choices made at some places (`at`) that apply on day ``t``: a candidate route is
+    multiplied when the person choosing stands at one of the entry's `at` places and the
+    route's destination is one of its places. Returns ``table.cand_home`` itself when none
+    applies."""
+    out = table.cand_home
+    for start, end, places, at, factor in entries:
+        if not start <= t < end:
+            continue
+        origin = np.repeat(np.arange(len(table.ptr) - 1), np.diff(table.ptr))
+        final = table.cand_final
+        hit = at[origin] & (final >= 0) & places[np.maximum(final, 0)]
+        if out is table.cand_home:
+            out = out.copy()
+        out[hit] *= factor
+    return out

@@ -53,6 +53,9 @@ class PolicySchedule:
     groups: tuple[str, ...] = ()
     exposed_days: np.ndarray | None = None  # bool[T, L]
     attractiveness: np.ndarray | None = None  # float[T, L] score multipliers, None = all 1
+    # attractiveness entries limited to choices made at some places (`at`): (start, end,
+    # bool[L] places multiplied, bool[L] places where the choice is made, factor)
+    attractiveness_at: tuple[tuple[int, int, np.ndarray, np.ndarray, float], ...] = ()
     movechance: np.ndarray | None = None  # float[T, L] move chances replacing Flee's, NaN = keep
     feedback_links: np.ndarray | None = None  # float[F, K]: 1 on the entry's crossing links
     feedback_places: np.ndarray | None = None  # bool[F, L]: places whose score it multiplies
@@ -164,8 +167,8 @@ def compile_policies(policies: Policies | None, net: Network, days: int) -> Poli
         target = vol_gave_up if v.only_gave_up else vol_all
         target[max(v.start, 0):end, net.index[v.location]] = v.rate
     attract = None
+    attract_at = []
     if p.attractiveness:
-        attract = np.ones((T, L))
         countries = np.array([net.countries[i] for i in net.country_id], dtype=object)
         for a in p.attractiveness:
             mask = np.zeros(L, dtype=bool)
@@ -174,6 +177,13 @@ def compile_policies(policies: Policies | None, net: Network, days: int) -> Poli
             for name in a.locations:
                 mask[net.index[name]] = True
             end = T if a.end < 0 else min(a.end, T)
+            if a.at:
+                at = np.zeros(L, dtype=bool)
+                at[[net.index[name] for name in a.at]] = True
+                attract_at.append((max(a.start, 0), end, mask, at, float(a.factor)))
+                continue
+            if attract is None:
+                attract = np.ones((T, L))
             attract[max(a.start, 0):end, mask] *= a.factor
     movechance = None
     if p.movechance:
@@ -200,7 +210,7 @@ def compile_policies(policies: Policies | None, net: Network, days: int) -> Poli
             fb["feedback_active"][max(e.start, 0):(T if e.end < 0 else min(e.end, T)), f] = True
     return PolicySchedule(
         **fb,
-        attractiveness=attract, movechance=movechance,
+        attractiveness=attract, attractiveness_at=tuple(attract_at), movechance=movechance,
         origins=origins, arrivals=arrivals, arrival_loc=arrival_loc,
         arrival_origin=arrival_origin, link_cross=link_cross, turnback_prob=tb_prob,
         turnback_to=tb_to, crossing_cap=cap, block_actions=blocks, exposed=exposed,

@@ -83,6 +83,7 @@ class Attractiveness:
     locations: tuple[str, ...] = ()
     start: int = -(10**9)
     end: int = -1
+    at: tuple[str, ...] = ()  # only choices made by people standing at these places (): all
 
 
 @dataclass(frozen=True)
@@ -726,7 +727,8 @@ def _attractiveness(r: _Reader, value: Any, names: set[str],
                     root: Path) -> tuple[Attractiveness, ...]:
     out = []
     for p, item in _items(r, value, ("attractiveness",)):
-        d = r.keys(item, p, ("factor", "country", "locations", "start", "end"), ("factor",))
+        d = r.keys(item, p, ("factor", "country", "locations", "start", "end", "at"),
+                   ("factor",))
         if d is None or "factor" not in d:
             continue
         factor = r.number(d["factor"], (*p, "factor"), low=0)
@@ -734,6 +736,10 @@ def _attractiveness(r: _Reader, value: Any, names: set[str],
         for q, item2 in _items(r, d.get("locations") or [], (*p, "locations")):
             if (loc := r.location(item2, q)) is not None:
                 locs.append(loc)
+        at: list[str] = []
+        for q, item2 in _items(r, d.get("at") or [], (*p, "at")):
+            if (loc := r.location(item2, q)) is not None:
+                at.append(loc)
         country = d.get("country")
         if country is not None and not isinstance(country, str):
             r.problem((*p, "country"), f"{country!r} is not valid (expected a country name)")
@@ -741,7 +747,7 @@ def _attractiveness(r: _Reader, value: Any, names: set[str],
         start = r.day(d["start"], (*p, "start")) if d.get("start") is not None else -10**9
         end = r.day(d["end"], (*p, "end")) if d.get("end") is not None else -1
         if factor is not None and start is not None and end is not None:
-            out.append(Attractiveness(factor, country, tuple(locs), start, end))
+            out.append(Attractiveness(factor, country, tuple(locs), start, end, tuple(at)))
     return tuple(out)
 
 
