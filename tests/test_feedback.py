@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from borderflow.engine import Simulation
-from borderflow.policy import FeedbackMemory
+from borderflow.policy import FEEDBACK_PRIOR, FeedbackMemory
 from borderflow.scenario import ScenarioError, load_scenario
 from borderflow.scenario.feedback import FEEDBACK_FIELDS
 
@@ -66,8 +66,8 @@ def test_blocked_border_loses_its_pull_after_the_first_turn_backs(tmp_path, writ
     ev = res.events
     k1, k2 = res.link_names.index("F1->P1"), res.link_names.index("F2->P2")
     # day 0: all 100 go to F1 (F2 closed) and are turned back; from day 1 success at Far1 is
-    # 0/100, F1's weight is 0 and every later arrival goes to F2 and gets in. The 100 at F1
-    # keep trying (they cannot walk back).
+    # (0 + 1) / (100 + 1), F1's weight 101 ** -50 and every later arrival goes to F2 and gets
+    # in. The 100 at F1 keep trying (they cannot walk back).
     assert ev.attempts[:, k1].tolist() == [100] * 6
     assert ev.entries[:, k1].sum() == 0
     assert ev.entries[:, k2].tolist() == [0, 100, 100, 100, 0, 0]
@@ -86,8 +86,9 @@ def test_without_feedback_arrivals_split_between_the_borders(tmp_path, write_sce
 
 def test_factor_is_the_weighted_success_rate_to_the_power(tmp_path, write_scenario):
     # Far1 turns back everyone on days 0-1 and nobody from day 2; arrivals on days 0 and 1.
-    # Day 0: 100 try F1, turned back. Day 1: factor 0, so the 100 new arrivals go to F2; the
-    # 100 at F1 are turned back again. Day 2: they all get through. No events afterwards.
+    # Day 0: 100 try F1, turned back. Day 1: factor (1 / 101) ** 2, so the 100 new arrivals go
+    # to F2 (seeded: none of them picks F1); the 100 at F1 are turned back again. Day 2: they
+    # all get through. No events afterwards. Success = (entries + 1) / (attempts + 1).
     tb = [{"from": "2020-01-01", "value": 1.0}, {"from": "2020-01-03", "value": 0.0}]
     h, p = 2.0, 2.0
     pol = base_policies(tb, feedback=[
@@ -103,18 +104,42 @@ def test_factor_is_the_weighted_success_rate_to_the_power(tmp_path, write_scenar
     assert res.events.attempts[:, k1].tolist() == [100, 100, 100, 0, 0, 0]
     assert res.events.entries[:, k1].tolist() == [0, 0, 100, 0, 0, 0]
     d = 0.5 ** (1 / h)
+    one = FEEDBACK_PRIOR
+    assert one == 1.0
     a3 = 100 * (d * d + d + 1)  # attempts of days 0, 1, 2 seen on day 3
-    success3 = 100 / a3
-    expected = [1.0, 0.0, 0.0, success3 ** p, success3 ** p, success3 ** p]
+    success1, success2 = one / (100 + one), one / (100 * (d + 1) + one)
+    # from day 3 the events fade, the never-fading success does not: back towards 1
+    later = [(100 * d ** j + one) / (a3 * d ** j + one) for j in range(3)]
+    assert later[0] < later[1] < later[2] < 1
+    expected = [1.0, success1 ** p, success2 ** p, *(x ** p for x in later)]
     np.testing.assert_allclose(sim.feedback_factors[:, 0], expected, rtol=1e-12)
-    np.testing.assert_allclose(sim.feedback_factors[:, 1], [1, 1, 1, success3, success3, success3],
-                               rtol=1e-12)
+    np.testing.assert_allclose(sim.feedback_factors[:, 1], [1, 1, 1, *later], rtol=1e-12)
     assert (sim.feedback_factors[:, 2] == 1.0).all()
     # the memory rebuilt from the recorded events gives the same factors (resume path)
     memory = FeedbackMemory(sim.policy)
     memory.catch_up(res.events.link_events, 4)
     np.testing.assert_allclose(memory.factors(4), sim.feedback_factors[4], rtol=1e-12)
     assert math.isclose(memory.attempts[0], d * a3) and math.isclose(memory.entries[0], d * 100)
+
+
+def test_a_border_whose_first_attempts_all_failed_is_tried_again_as_the_news_fades(
+        tmp_path, write_scenario):
+    # Far1 turns back everyone on day 0 only, to the hub M, and nobody stays at F1. A success
+    # rate of 0 / 100 would give F1 the factor 0 for ever: nobody would go there again, so
+    # nothing could change its memory. With the one never-fading success the factor starts at
+    # 1 / 101 and climbs back towards 1 as the turn-backs fade (half-life 1 day).
+    tb = [{"from": "2020-01-01", "value": 1.0}, {"from": "2020-01-02", "value": 0.0}]
+    pol = base_policies(tb, until="2020-01-11", feedback=[
+        {"crossings": "Far1", "places": ["F1"], "half_life_days": 1, "power": 1}])
+    pol["crossings"][0]["turnback_to"] = "M"
+    sim = Simulation(load_scenario(write(tmp_path, write_scenario, pol, length=10)), seed=1)
+    res = sim.run()
+    k1 = res.link_names.index("F1->P1")
+    assert res.events.attempts[0, k1] == 100 and res.events.entries[0, k1] == 0
+    f = sim.feedback_factors[:, 0]
+    assert f[1] == pytest.approx(1 / 101)
+    assert res.events.entries[1:, k1].sum() > 100  # people go through Far1 again
+    assert f[-1] > 0.9
 
 
 def test_checkpoint_resume_gives_the_same_run(tmp_path, write_scenario):

@@ -223,14 +223,19 @@ def compile_policies(policies: Policies | None, net: Network, days: int) -> Poli
     )
 
 
+FEEDBACK_PRIOR = 1.0  # attempts that got through, never fading: the memory's "no news" start
+
+
 class FeedbackMemory:
     """Running, exponentially weighted attempts and entries of each ``feedback`` entry.
 
     On day t the memory holds, per entry, ``A = Σ_{s<t} d^(t-1-s) attempts_s`` and the same sum
     ``E`` of entries over the entry's crossing links (``d = 0.5 ** (1 / half-life)``): today's
     events count from tomorrow on, so the day's order stays causal. The factor on the listed
-    places' scores is ``(E / A) ** power`` (success 1 while ``A`` is 0) on the entry's active
-    days, 1 otherwise. Arrays only: the cost is F × K a day.
+    places' scores is ``((E + 1) / (A + 1)) ** power`` on the entry's active days, 1 otherwise:
+    one attempt that got through, which never fades, stands for "no news": without it a border
+    whose first attempts were all turned back would keep the factor 0 for ever (nobody would go
+    there again, so its memory could never change). Arrays only: the cost is F × K a day.
     """
 
     def __init__(self, schedule: PolicySchedule) -> None:
@@ -252,9 +257,9 @@ class FeedbackMemory:
             self.through += 1
 
     def success(self) -> np.ndarray:
-        """Weighted share of attempts that got through, per entry (1 without attempts)."""
-        ok = self.attempts > 0
-        return np.where(ok, self.entries / np.where(ok, self.attempts, 1.0), 1.0)
+        """Weighted share of attempts that got through, per entry, with one never-fading
+        successful attempt added (1 without attempts; back towards 1 as the news fades)."""
+        return (self.entries + FEEDBACK_PRIOR) / (self.attempts + FEEDBACK_PRIOR)
 
     def factors(self, day: int) -> np.ndarray:
         """Per entry: today's factor on its places' scores (1 on inactive days)."""

@@ -4,7 +4,7 @@ People on the move hear, by word of mouth, which border is passable now. An entr
 more crossing groups (as the ``crossings`` section groups them) and the places whose
 attractiveness follows them; the engine keeps an exponentially weighted count of yesterday's
 and earlier attempts and entries over those groups' crossing links, and multiplies the places'
-scores by ``(entries / attempts) ** power`` (see `borderflow.policy.FeedbackMemory`).
+scores by ``((entries + 1) / (attempts + 1)) ** power`` (see `borderflow.policy.FeedbackMemory`).
 
 The numeric fields and their ranges are kept as data (`FEEDBACK_FIELDS`), so tests can generate
 a bad value for each of them.
@@ -45,10 +45,10 @@ FEEDBACK_FIELDS: tuple[FeedbackField, ...] = (
 class Feedback:
     """Scores of ``places`` × (success rate at the crossing ``groups``) ** ``power``.
 
-    The success rate on day t is entries / attempts over the groups' crossing links, each
-    weighted ``0.5 ** ((t - 1 - s) / half_life_days)`` for the events of day s < t (1 while there
-    were no attempts). The factor applies from ``start`` until ``end`` (-1: never ends); the
-    memory runs all the time.
+    The success rate on day t is (entries + 1) / (attempts + 1) over the groups' crossing links,
+    each event weighted ``0.5 ** ((t - 1 - s) / half_life_days)`` for the events of day s < t;
+    the added success never fades (`borderflow.policy.FeedbackMemory`). The factor applies
+    from ``start`` until ``end`` (-1: never ends); the memory runs all the time.
     """
 
     groups: tuple[str, ...]
