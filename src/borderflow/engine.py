@@ -627,14 +627,13 @@ def _choice_factors(entries, t: int, table) -> np.ndarray:
     multiplied when the person choosing stands at one of the entry's `at` places and the
     route's destination is one of its places. Returns ``table.cand_home`` itself when none
     applies."""
-    out = table.cand_home
-    for start, end, places, at, factor in entries:
-        if not start <= t < end:
-            continue
-        origin = np.repeat(np.arange(len(table.ptr) - 1), np.diff(table.ptr))
-        final = table.cand_final
-        hit = at[origin] & (final >= 0) & places[np.maximum(final, 0)]
-        if out is table.cand_home:
-            out = out.copy()
-        out[hit] *= factor
+    today = [e for e in entries if e[0] <= t < e[1]]
+    if not today:
+        return table.cand_home
+    out = table.cand_home.copy()
+    origin = np.repeat(np.arange(len(table.ptr) - 1), np.diff(table.ptr))  # candidate's place
+    final = table.cand_final
+    known = final >= 0
+    for _start, _end, places, at, factor in today:
+        out[at[origin] & known & places[np.maximum(final, 0)]] *= factor
     return out

@@ -476,6 +476,15 @@ def _items(r: _Reader, value: Any, path: tuple) -> list[tuple[tuple, Any]]:
     return [((*path, i), item) for i, item in enumerate(value)]
 
 
+def _places(r: _Reader, d: dict, key: str, path: tuple) -> tuple[str, ...]:
+    """The known location names listed under ``d[key]`` (unknown ones are reported)."""
+    out = []
+    for q, item in _items(r, d.get(key) or [], (*path, key)):
+        if (loc := r.location(item, q)) is not None:
+            out.append(loc)
+    return tuple(out)
+
+
 def _arrivals(r: _Reader, value: Any) -> tuple[ArrivalRoute, ...]:
     out = []
     for p, item in _items(r, value, ("arrivals",)):
@@ -732,14 +741,8 @@ def _attractiveness(r: _Reader, value: Any, names: set[str],
         if d is None or "factor" not in d:
             continue
         factor = r.number(d["factor"], (*p, "factor"), low=0)
-        locs: list[str] = []
-        for q, item2 in _items(r, d.get("locations") or [], (*p, "locations")):
-            if (loc := r.location(item2, q)) is not None:
-                locs.append(loc)
-        at: list[str] = []
-        for q, item2 in _items(r, d.get("at") or [], (*p, "at")):
-            if (loc := r.location(item2, q)) is not None:
-                at.append(loc)
+        locs = _places(r, d, "locations", p)
+        at = _places(r, d, "at", p)
         country = d.get("country")
         if country is not None and not isinstance(country, str):
             r.problem((*p, "country"), f"{country!r} is not valid (expected a country name)")
@@ -747,7 +750,7 @@ def _attractiveness(r: _Reader, value: Any, names: set[str],
         start = r.day(d["start"], (*p, "start")) if d.get("start") is not None else -10**9
         end = r.day(d["end"], (*p, "end")) if d.get("end") is not None else -1
         if factor is not None and start is not None and end is not None:
-            out.append(Attractiveness(factor, country, tuple(locs), start, end, tuple(at)))
+            out.append(Attractiveness(factor, country, locs, start, end, at))
     return tuple(out)
 
 
@@ -786,10 +789,7 @@ def _series(r: _Reader, value: Any) -> tuple[SeriesDef, ...]:
             r.problem((*p, "measure"), f"unknown measure {measure!r} (expected one of "
                                        f"{', '.join(MEASURES)}){extra}")
             continue
-        locs: list[str] = []
-        for q, item2 in _items(r, d.get("locations") or [], (*p, "locations")):
-            if (loc := r.location(item2, q)) is not None:
-                locs.append(loc)
+        locs = _places(r, d, "locations", p)
         links: list[tuple[str, str]] = []
         for q, item2 in _items(r, d.get("links") or [], (*p, "links")):
             if not isinstance(item2, list) or len(item2) != 2:
@@ -807,7 +807,7 @@ def _series(r: _Reader, value: Any) -> tuple[SeriesDef, ...]:
             continue
         names.add(name)
         out.append(SeriesDef(name.strip(), measure, d.get("into_country"), d.get("country"),
-                             tuple(locs), tuple(links), cumulative, scale))
+                             locs, tuple(links), cumulative, scale))
     return tuple(out)
 
 
