@@ -77,7 +77,8 @@ BOUNDS: dict[str, tuple[float, float]] = {
 # that a what-if variant can still change one of them (no-lithuanian-turnbacks sets only
 # turnback_lt). Lithuania (from 3 Aug) and Latvia (from 11 Aug, FACTS: "emergency on its
 # border; turn-backs allowed") both turned back nearly everyone; fitted separately they came
-# out at 0.974 and 0.932, and 0.978 and 0.950.
+# out at 0.974 and 0.932, and 0.978 and 0.950, and (seventh round, with Latvia's detentions
+# fitted) 0.977 and 0.975.
 TIED = {"turnback_lv": "turnback_lt"}
 DATES = {"lt_surge_from"}  # searched as days after 1 Jan 2021, written as dates
 YEAR_START = date(2021, 1, 1)
@@ -94,7 +95,8 @@ def _as_policy_value(name: str, value: float) -> float | date:
 _FIXED: dict[str, float] = {}  # parameters held at a value (--fix), passed to every run
 _LOSS = "series"  # --loss: "series" (mean over series of the mean squared log ratio) or "criteria"
 # the acceptance criteria's tolerance per fitted series (check_fit.py), for --loss criteria
-TOLERANCE = {"turnbacks_PL": 0.30, "entries_LT": 0.20, "turnbacks_LV": 0.30}
+# (Latvia's detentions, fitted since the seventh round, have no criterion: they get Latvia's 30 %)
+TOLERANCE = {"turnbacks_PL": 0.30, "entries_LT": 0.20, "turnbacks_LV": 0.30, "entries_LV": 0.30}
 
 
 def _run_seed(args: tuple[dict, int]) -> tuple[float, list]:
