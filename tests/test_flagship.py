@@ -95,3 +95,21 @@ def test_what_if_directions(base_run):
     assert runs["open-borders"].events.turnbacks.sum() == 0
     assert runs["no-flight-bans"].spawned.sum() > base.spawned.sum()
     assert runs["early-flight-bans"].spawned.sum() < base.spawned.sum()
+
+
+def test_calibration_loss_covers_every_fitted_series(monkeypatch):
+    """calibrate.py's criteria loss has a tolerance for every fitted observed series and
+    scores the shipped values with a finite, positive loss."""
+    import importlib.util
+
+    from borderflow.observed import load_targets
+
+    spec = importlib.util.spec_from_file_location("belarus_calibrate", ROOT / "calibrate.py")
+    cal = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cal)
+    fitted = {t.series for t, fit in load_targets(ROOT / "observed") if fit}
+    assert "entries_LV" in fitted and fitted <= set(cal.TOLERANCE)
+    monkeypatch.setattr(cal, "_LOSS", "criteria")
+    loss, comps = cal._run_seed((cal.current_parameters(), 1))
+    assert np.isfinite(loss) and 0 < loss < 1
+    assert {c.target.series for c, fit in comps if fit} == fitted
